@@ -1,0 +1,368 @@
+//! Interchange format v1 (JSON Lines), as PRODUCT.md defines it, plus the optional extensions
+//! the engine reads (`timezone`, `case`, `visit`, `submitted_at`, `template_id`). Unknown fields
+//! are ignored: the product may accept more, never less.
+
+use serde::{Deserialize, Serialize};
+
+use jiff::Timestamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Call,
+    Sms,
+    Visit,
+    Note,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Call => "call",
+            Channel::Sms => "sms",
+            Channel::Visit => "visit",
+            Channel::Note => "note",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Outbound,
+    Inbound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Connected,
+    NoAnswer,
+    Busy,
+    Rejected,
+    Failed,
+}
+
+/// Who was on the other end. `Unknown` also covers a wrong number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    Debtor,
+    Spouse,
+    Parent,
+    Relative,
+    Colleague,
+    Friend,
+    Emergency,
+    Unknown,
+}
+
+impl Party {
+    pub fn is_debtor(self) -> bool {
+        self == Party::Debtor
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::Debtor => "debtor",
+            Party::Spouse => "spouse",
+            Party::Parent => "parent",
+            Party::Relative => "relative",
+            Party::Colleague => "colleague",
+            Party::Friend => "friend",
+            Party::Emergency => "emergency",
+            Party::Unknown => "unknown",
+        }
+    }
+    pub const ALL: [Party; 8] = [
+        Party::Debtor,
+        Party::Spouse,
+        Party::Parent,
+        Party::Relative,
+        Party::Colleague,
+        Party::Friend,
+        Party::Emergency,
+        Party::Unknown,
+    ];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    Agent,
+    Customer,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: Option<String>,
+    /// Relation to the debtor as the collection system recorded it (may be stale).
+    pub relation: Option<String>,
+    pub number: Option<String>,
+    /// IANA time zone of the contact (extension); the pack default applies when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    pub speaker: Speaker,
+    /// Seconds from the start of the recording.
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+}
+
+/// Case context carried on the interaction (extension), used by amount checks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaseContext {
+    /// The amount actually owed, in yuan.
+    pub balance: Option<f64>,
+    pub days_past_due: Option<u32>,
+    pub stage: Option<String>,
+    pub product: Option<String>,
+}
+
+/// Field-visit record (extension).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VisitInfo {
+    /// Names or ids of the staff who went.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// Photo paths or URIs taken during the visit.
+    #[serde(default)]
+    pub photos: Vec<String>,
+    /// When the visit application was approved; absent means no approved application.
+    pub application_approved_at: Option<Timestamp>,
+    /// When the visit result was entered into the system.
+    pub entered_at: Option<Timestamp>,
+}
+
+/// One interaction of any channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interaction {
+    pub id: String,
+    pub kind: Channel,
+    pub case_id: String,
+    pub agent_id: String,
+    pub client: String,
+    pub started_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<Party>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<Segment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<String>,
+    // ---- extensions ----
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<CaseContext>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit: Option<VisitInfo>,
+    /// When a note (or a visit result) was submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<Timestamp>,
+    /// The SMS template the sending system says it used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<String>,
+}
+
+impl Interaction {
+    /// Outbound unless the record says inbound.
+    pub fn is_outbound(&self) -> bool {
+        self.direction != Some(Direction::Inbound)
+    }
+    /// A call is connected when its outcome says so, or when it has no outcome but a transcript.
+    pub fn is_connected(&self) -> bool {
+        match self.outcome {
+            Some(o) => o == Outcome::Connected,
+            None => self.kind != Channel::Call || !self.segments.is_empty(),
+        }
+    }
+    /// The contact key that event-log rules group by: contact id, else number, else case.
+    pub fn person_key(&self) -> String {
+        let c = self.contact.as_ref();
+        if let Some(id) = c.and_then(|c| c.id.as_deref()) {
+            return format!("id:{id}");
+        }
+        if let Some(n) = c.and_then(|c| c.number.as_deref()) {
+            return format!("no:{}", normalize_number(n));
+        }
+        format!("case:{}", self.case_id)
+    }
+    pub fn number_key(&self) -> Option<String> {
+        self.contact
+            .as_ref()
+            .and_then(|c| c.number.as_deref())
+            .map(normalize_number)
+    }
+}
+
+/// Digits only, with a leading +86/0086 country code removed.
+pub fn normalize_number(n: &str) -> String {
+    let digits: String = n.chars().filter(|c| c.is_ascii_digit()).collect();
+    let d = digits.strip_prefix("0086").unwrap_or(&digits);
+    let d = if n.trim_start().starts_with('+') { d.strip_prefix("86").unwrap_or(d) } else { d };
+    d.to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagKind {
+    DoNotCall,
+    ComplaintRisk,
+    Dispute,
+}
+
+/// A flag on a contact or a case: `{"kind":"flag","contact_id"|"case_id","flag","set_at"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<String>,
+    pub flag: FlagKind,
+    pub set_at: Timestamp,
+}
+
+/// One line of interchange input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Interaction(Box<Interaction>),
+    Flag(Flag),
+}
+
+/// Why a line was rejected, with the JSON path of the field at fault when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    /// JSON path of the offending field (`segments[3].start`), or empty for the whole line.
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "field `{}`: {}", self.field, self.message)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct KindProbe<'a> {
+    #[serde(borrow)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// Parse one JSON Lines record. Never panics; errors name the field.
+pub fn parse_record(line: &str) -> Result<Record, RecordError> {
+    // Only lines that mention "flag" pay for a probe; every other line is an interaction.
+    let is_flag = line.contains("\"flag\"")
+        && matches!(
+            serde_json::from_str::<KindProbe>(line),
+            Ok(KindProbe { kind: Some(k) }) if k == "flag"
+        );
+    if is_flag {
+        parse_typed::<Flag>(line).map(Record::Flag)
+    } else {
+        let i = parse_typed::<Interaction>(line)?;
+        validate(&i)?;
+        Ok(Record::Interaction(Box::new(i)))
+    }
+}
+
+fn parse_typed<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, RecordError> {
+    let de = &mut serde_json::Deserializer::from_str(line);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let mut message = inner.to_string();
+        // serde_json appends " at line L column C"; the caller reports the file line itself.
+        if let Some(i) = message.rfind(" at line ") {
+            message.truncate(i);
+        }
+        // A missing field is reported at the parent path; name the field instead.
+        let field = if path == "." { missing_field(&message).unwrap_or_default() } else { path };
+        RecordError { field, message }
+    })
+}
+
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+fn validate(i: &Interaction) -> Result<(), RecordError> {
+    let err = |field: String, message: String| Err(RecordError { field, message });
+    if i.id.trim().is_empty() {
+        return err("id".into(), "must not be empty".into());
+    }
+    if let Some(end) = i.ended_at
+        && end < i.started_at
+    {
+        return err("ended_at".into(), format!("{end} is before started_at {}", i.started_at));
+    }
+    for (n, s) in i.segments.iter().enumerate() {
+        if !(s.start.is_finite() && s.end.is_finite()) || s.start < 0.0 || s.end < s.start {
+            return err(
+                format!("segments[{n}]"),
+                format!("start {} / end {} must be finite, ≥ 0 and start ≤ end", s.start, s.end),
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_minimal_call() {
+        let r = parse_record(r#"{"id":"a","kind":"call","case_id":"c","agent_id":"g","client":"x","started_at":"2026-01-01T10:00:00+08:00"}"#).unwrap();
+        assert!(matches!(r, Record::Interaction(_)));
+    }
+
+    #[test]
+    fn parses_flag() {
+        let r = parse_record(r#"{"kind":"flag","contact_id":"k","flag":"do_not_call","set_at":"2026-01-01T02:00:00Z"}"#).unwrap();
+        assert!(matches!(r, Record::Flag(Flag { flag: FlagKind::DoNotCall, .. })));
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let e = parse_record(r#"{"id":"a","kind":"call","case_id":"c","agent_id":"g","client":"x"}"#).unwrap_err();
+        assert_eq!(e.field, "started_at");
+        let e = parse_record(r#"{"id":"a","kind":"call","case_id":"c","agent_id":"g","client":"x","started_at":"2026-01-01T10:00:00+08:00","segments":[{"speaker":"agent","start":"x","end":1,"text":""}]}"#).unwrap_err();
+        assert_eq!(e.field, "segments[0].start");
+        let e = parse_record(r#"{"id":"a","kind":"fax","case_id":"c","agent_id":"g","client":"x","started_at":"2026-01-01T10:00:00+08:00"}"#).unwrap_err();
+        assert_eq!(e.field, "kind");
+        let e = parse_record("not json").unwrap_err();
+        assert!(e.field.is_empty());
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        for s in ["", "{", "\u{0}", "[]", "{\"kind\":\"flag\"}", "{\"flag\":1}"] {
+            let _ = parse_record(s);
+        }
+    }
+
+    #[test]
+    fn numbers_normalize() {
+        assert_eq!(normalize_number("+86 138-0000-0000"), "13800000000");
+        assert_eq!(normalize_number("008613800000000"), "13800000000");
+    }
+}

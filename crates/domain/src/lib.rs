@@ -1,0 +1,19 @@
+//! Domain types shared by every part of Zhijian.
+//!
+//! This crate is the bottom of the dependency graph: it knows the interchange format v1
+//! (see `docs/formats.md`), the stable finding categories and levels, and the shape of an
+//! inspection result. It does no I/O and holds no behaviour beyond parsing and small
+//! helpers on the types themselves.
+
+mod category;
+mod interchange;
+mod result;
+
+pub use category::{Category, CategoryKind, Level, BUILTIN_CATEGORIES};
+pub use interchange::{
+    normalize_number,
+    CaseContext, Channel, Contact, Direction, Flag, FlagKind, Interaction, Outcome, Party,
+    Record, RecordError, Segment, Speaker, VisitInfo, parse_record,
+};
+pub use result::{Finding, InspectionResult};
+pub use jiff::Timestamp;

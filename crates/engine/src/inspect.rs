@@ -1,0 +1,635 @@
+//! Content inspection of one interaction: normalise every segment into one buffer, scan it
+//! once with the pack's automaton, work out who is on the line, then evaluate the rules.
+
+use std::cell::RefCell;
+
+use zhijian_domain::{Channel, Finding, Interaction, Party, Speaker};
+
+use crate::compile::{Compiled, Kind, ListId, M, Num, Rule};
+use crate::entities::{self, Entity};
+use crate::normalize::{NormText, SEGMENT, is_boundary, normalize_into};
+use crate::pack::{EntityKind, TimingCheck};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit {
+    pub list: ListId,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// One unit of text: a transcript segment, or the body of an SMS / note.
+#[derive(Debug, Clone)]
+pub(crate) struct Seg {
+    /// Index into `segments` (0 for a body text).
+    pub idx: usize,
+    pub speaker: Speaker,
+    pub t0: Option<f64>,
+    pub t1: Option<f64>,
+    pub lo: usize,
+    pub hi: usize,
+    pub hits: (usize, usize),
+    pub party: Party,
+    /// Ordinal among this speaker's turns (0-based).
+    pub turn: u32,
+}
+
+/// Per-thread scratch buffers reused across inspections.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub norm: NormText,
+    pub hits: Vec<Hit>,
+    pub segs: Vec<Seg>,
+    pub present: Vec<u64>,
+}
+
+thread_local! {
+    pub(crate) static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+pub(crate) struct Call<'a> {
+    pub c: &'a Compiled,
+    pub i: &'a Interaction,
+    pub text: &'a str,
+    pub map: &'a [u32],
+    pub hits: &'a [Hit],
+    pub segs: &'a [Seg],
+    pub present: &'a [u64],
+}
+
+type Span = (usize, usize);
+
+/// Characters that may stand between an adjacent negator and the words it negates (不会去 …).
+const BRIDGE: &[char] = &['会', '要', '再', '去', '能', '敢', '用', '得', '把', '跟', '给', '向', '对', '和', '让', '打'];
+
+impl Call<'_> {
+    pub fn has_list(&self, l: ListId) -> bool {
+        self.present.get(l as usize / 64).is_some_and(|w| w & (1 << (l % 64)) != 0)
+    }
+
+    fn seg_hits(&self, s: &Seg) -> &[Hit] {
+        &self.hits[s.hits.0..s.hits.1]
+    }
+
+    fn list_hits<'s>(&'s self, s: &'s Seg, l: ListId) -> impl Iterator<Item = &'s Hit> + 's {
+        self.seg_hits(s).iter().filter(move |h| h.list == l)
+    }
+
+    fn seg_has(&self, s: &Seg, l: ListId) -> bool {
+        self.list_hits(s, l).next().is_some()
+    }
+
+    fn clause(&self, s: &Seg, start: usize, end: usize) -> Span {
+        let b = self.text.as_bytes();
+        let mut cs = start;
+        while cs > s.lo && !is_boundary(b[cs - 1]) {
+            cs -= 1;
+        }
+        let mut ce = end;
+        while ce < s.hi && !is_boundary(b[ce]) {
+            ce += 1;
+        }
+        (cs, ce)
+    }
+
+    pub(crate) fn negated(&self, s: &Seg, start: usize) -> bool {
+        let neg = &self.c.negation;
+        let (cs, _) = self.clause(s, start, start);
+        // Walk back `window` characters, not past the clause start.
+        let mut ws = start;
+        for _ in 0..neg.window {
+            if ws <= cs {
+                break;
+            }
+            ws -= 1;
+            while !self.text.is_char_boundary(ws) {
+                ws -= 1;
+            }
+        }
+        let last_neg = self
+            .list_hits(s, neg.negators)
+            .filter(|h| h.start as usize >= ws && h.end as usize <= start)
+            .map(|h| h.end as usize)
+            .max();
+        if let Some(ne) = last_neg {
+            let broken = self.list_hits(s, neg.breakers).any(|h| h.start as usize >= ne && h.end as usize <= start);
+            if !broken {
+                return true;
+            }
+        }
+        self.list_hits(s, neg.adjacent).any(|h| {
+            let e = h.end as usize;
+            e == start || (e < start && self.text[e..start].chars().count() == 1 && self.text[e..start].chars().all(|c| BRIDGE.contains(&c)))
+        })
+    }
+
+    fn excepted(&self, s: &Seg, unless: Option<ListId>, start: usize, end: usize) -> bool {
+        let Some(u) = unless else { return false };
+        let (cs, ce) = self.clause(s, start, end);
+        self.list_hits(s, u).any(|h| h.start as usize >= cs && h.end as usize <= ce)
+    }
+
+    fn keep(&self, r: &Rule, s: &Seg, start: usize, end: usize) -> bool {
+        !(r.negation && self.negated(s, start)) && !self.excepted(s, r.unless, start, end)
+    }
+
+    fn entities(&self, s: &Seg, kinds: &[EntityKind], out: &mut Vec<Entity>) {
+        let before = out.len();
+        entities::detect(&self.text[s.lo..s.hi], kinds, out);
+        for e in &mut out[before..] {
+            e.start += s.lo;
+            e.end += s.lo;
+        }
+    }
+
+    /// Spans where matcher `m` hits in segment `s` (for rule `r`'s filters).
+    pub fn eval(&self, r: Option<&Rule>, m: &M, s: &Seg, out: &mut Vec<Span>) {
+        let keep = |st: usize, en: usize| r.is_none_or(|r| self.keep(r, s, st, en));
+        match m {
+            M::Any(l) => {
+                if !self.has_list(*l) {
+                    return;
+                }
+                for h in self.list_hits(s, *l) {
+                    let (st, en) = (h.start as usize, h.end as usize);
+                    if keep(st, en) {
+                        out.push((st, en));
+                    }
+                }
+            }
+            M::Near { a, b, within, ordered } => {
+                if !self.has_list(*a) || !self.has_list(*b) {
+                    return;
+                }
+                for ha in self.list_hits(s, *a) {
+                    for hb in self.list_hits(s, *b) {
+                        let (a0, a1, b0, b1) = (ha.start as usize, ha.end as usize, hb.start as usize, hb.end as usize);
+                        if *ordered && b0 < a1 {
+                            continue;
+                        }
+                        // Overlapping hits are not "near": they are the same words.
+                        if a0 < b1 && b0 < a1 {
+                            continue;
+                        }
+                        let gap = if b0 >= a1 { &self.text[a1..b0] } else { &self.text[b1..a0] };
+                        if gap.chars().count() as u32 <= *within {
+                            let span = (a0.min(b0), a1.max(b1));
+                            if keep(span.0, span.1) && keep(b0, b1) {
+                                out.push(span);
+                            }
+                        }
+                    }
+                }
+            }
+            M::All(ms) => {
+                let mut first = Vec::new();
+                for (k, sub) in ms.iter().enumerate() {
+                    let mut v = Vec::new();
+                    if let M::Not(inner) = sub {
+                        self.eval(r, inner, s, &mut v);
+                        if !v.is_empty() {
+                            return;
+                        }
+                        continue;
+                    }
+                    self.eval(r, sub, s, &mut v);
+                    if v.is_empty() {
+                        return;
+                    }
+                    if k == 0 || first.is_empty() {
+                        first = v;
+                    }
+                }
+                out.extend(first);
+            }
+            M::OneOf(ms) => {
+                for sub in ms {
+                    self.eval(r, sub, s, out);
+                }
+            }
+            M::Not(inner) => {
+                let mut v = Vec::new();
+                self.eval(r, inner, s, &mut v);
+                if v.is_empty() {
+                    out.push((s.lo, s.lo));
+                }
+            }
+            M::Regex { re, exclude } => {
+                let t = &self.text[s.lo..s.hi];
+                for mt in re.find_iter(t) {
+                    if exclude.as_ref().is_some_and(|x| x.is_match(mt.as_str())) {
+                        continue;
+                    }
+                    let (st, en) = (s.lo + mt.start(), s.lo + mt.end());
+                    if keep(st, en) {
+                        out.push((st, en));
+                    }
+                }
+            }
+            M::Entity(kinds) => {
+                let mut ents = Vec::new();
+                self.entities(s, kinds, &mut ents);
+                out.extend(ents.into_iter().map(|e| (e.start, e.end)).filter(|(st, en)| keep(*st, *en)));
+            }
+        }
+    }
+
+    fn segment_text(&self, s: &Seg) -> &str {
+        match self.i.kind {
+            Channel::Call | Channel::Visit if !self.i.segments.is_empty() => &self.i.segments[s.idx].text,
+            _ => self.i.text.as_deref().unwrap_or(""),
+        }
+    }
+
+    /// Build a finding for a normalised span in segment `s`.
+    pub fn finding(&self, r: &Rule, s: &Seg, span: Span, message: String) -> Finding {
+        let orig = self.segment_text(s);
+        let (from, to) = if span.1 > span.0 {
+            let a = self.map[span.0] as usize;
+            let b = self.map[span.1 - 1] as usize + 1;
+            (a, b)
+        } else {
+            (0, 0)
+        };
+        // The excerpt is the clause around the evidence, in the original characters.
+        let (cs, ce) = self.clause(s, span.0, span.1.max(span.0));
+        let (ea, eb) = if ce > cs { (self.map[cs] as usize, self.map[ce - 1] as usize + 1) } else { (from, to) };
+        let excerpt: String = orig.chars().skip(ea).take(eb.saturating_sub(ea)).collect();
+        Finding {
+            rule: r.id.clone(),
+            category: r.category.clone(),
+            level: r.level,
+            segment: (!self.i.segments.is_empty()).then_some(s.idx),
+            start: s.t0,
+            end: s.t1,
+            excerpt,
+            message,
+            span: (to > from).then_some([from, to]),
+            deduction: r.deduction,
+        }
+    }
+
+    pub fn call_finding(&self, r: &Rule, message: String, excerpt: String, t: Option<(f64, f64)>, seg: Option<usize>) -> Finding {
+        Finding {
+            rule: r.id.clone(),
+            category: r.category.clone(),
+            level: r.level,
+            segment: seg,
+            start: t.map(|t| t.0),
+            end: t.map(|t| t.1),
+            excerpt,
+            message,
+            span: None,
+            deduction: r.deduction,
+        }
+    }
+
+    fn admitted(&self, r: &Rule, s: &Seg) -> bool {
+        let sc = &r.scope;
+        if !sc.speaker.admits(s.speaker) {
+            return false;
+        }
+        if !sc.parties.is_empty() && !sc.parties.iter().any(|p| p.admits(s.party)) {
+            return false;
+        }
+        if let Some(n) = sc.first_turns
+            && s.turn >= n
+        {
+            return false;
+        }
+        if let (Some(limit), Some(t0)) = (sc.first_seconds, s.t0)
+            && t0 > limit
+        {
+            return false;
+        }
+        true
+    }
+
+    fn num(&self, n: &Option<Num>, default: f64) -> f64 {
+        n.as_ref().and_then(|n| self.c.params.num(&self.i.client, n)).unwrap_or(default)
+    }
+
+    /// Does the interaction fall in the rule's call-level scope?
+    pub fn rule_applies(&self, r: &Rule) -> bool {
+        let sc = &r.scope;
+        if !sc.channels.is_empty() && !sc.channels.contains(&self.i.kind) {
+            return false;
+        }
+        if !sc.clients.is_empty() && !sc.clients.iter().any(|c| *c == self.i.client) {
+            return false;
+        }
+        if self.c.params.rule_disabled(&self.i.client, &r.id) {
+            return false;
+        }
+        true
+    }
+
+    fn call_level_ok(&self, r: &Rule) -> bool {
+        let sc = &r.scope;
+        if sc.connected && !self.i.is_connected() {
+            return false;
+        }
+        if let Some(n) = sc.min_turns
+            && (self.i.segments.len() as u32) < n
+        {
+            return false;
+        }
+        if let Some(u) = sc.unless_customer
+            && self.has_list(u)
+            && self.segs.iter().any(|s| s.speaker == Speaker::Customer && self.seg_has(s, u))
+        {
+            return false;
+        }
+        if !sc.parties.is_empty() && !self.segs.iter().any(|s| sc.parties.iter().any(|p| p.admits(s.party))) {
+            return false;
+        }
+        !self.segs.is_empty()
+    }
+
+    pub fn run_rule(&self, r: &Rule, out: &mut Vec<Finding>) {
+        match &r.kind {
+            Kind::Content { m } => {
+                if let Some(tr) = &r.triggers
+                    && !tr.iter().any(|l| self.has_list(*l))
+                {
+                    return;
+                }
+                let mut spans = Vec::new();
+                for s in self.segs {
+                    if !self.admitted(r, s) {
+                        continue;
+                    }
+                    spans.clear();
+                    self.eval(Some(r), m, s, &mut spans);
+                    if let Some(&sp) = spans.iter().min_by_key(|sp| sp.0) {
+                        out.push(self.finding(r, s, sp, r.title.clone()));
+                    }
+                }
+            }
+            Kind::Require { elements } => {
+                if !self.call_level_ok(r) {
+                    return;
+                }
+                let mut missing = Vec::new();
+                let mut spans = Vec::new();
+                for (name, m) in elements {
+                    let found = self.segs.iter().filter(|s| self.admitted(r, s)).any(|s| {
+                        spans.clear();
+                        self.eval(Some(r), m, s, &mut spans);
+                        !spans.is_empty()
+                    });
+                    if !found {
+                        missing.push(name.as_str());
+                    }
+                }
+                if !missing.is_empty() {
+                    let within = match (r.scope.first_turns, r.scope.first_seconds) {
+                        (Some(n), _) => format!("（前{n}轮坐席话术内）"),
+                        (None, Some(s)) => format!("（前{s}秒内）"),
+                        _ => String::new(),
+                    };
+                    out.push(self.call_finding(r, format!("{}：未检测到{}{}", r.title, missing.join("、"), within), String::new(), None, None));
+                }
+            }
+            Kind::Order { first, then } => {
+                if !self.call_level_ok(r) {
+                    return;
+                }
+                let mut spans = Vec::new();
+                let mut first_at: Option<(usize, usize)> = None;
+                for (k, s) in self.segs.iter().enumerate() {
+                    if !self.admitted(r, s) {
+                        continue;
+                    }
+                    spans.clear();
+                    self.eval(None, first, s, &mut spans);
+                    if let Some(p) = spans.iter().map(|x| x.0).min() {
+                        first_at = Some((k, p));
+                        break;
+                    }
+                }
+                let Some(first_at) = first_at else { return };
+                for (k, s) in self.segs.iter().enumerate().take(first_at.0 + 1) {
+                    if !self.admitted(r, s) {
+                        continue;
+                    }
+                    spans.clear();
+                    self.eval(Some(r), then, s, &mut spans);
+                    if let Some(&sp) = spans.iter().filter(|sp| k < first_at.0 || sp.0 < first_at.1).min_by_key(|sp| sp.0) {
+                        out.push(self.finding(r, s, sp, r.title.clone()));
+                        return;
+                    }
+                }
+            }
+            Kind::Timing { check, seconds, count, rate, min_chars } => {
+                if !self.call_level_ok(r) {
+                    return;
+                }
+                self.timing(r, *check, seconds, count, rate, min_chars, out);
+            }
+            Kind::Amount { cues, within, tolerance } => {
+                let Some(balance) = self.i.case.as_ref().and_then(|c| c.balance) else { return };
+                if !self.has_list(*cues) {
+                    return;
+                }
+                let tol = self.num(&Some(tolerance.clone()), 1.0);
+                for s in self.segs {
+                    if !self.admitted(r, s) || !self.seg_has(s, *cues) {
+                        continue;
+                    }
+                    let mut ents = Vec::new();
+                    self.entities(s, &[EntityKind::Money], &mut ents);
+                    for h in self.list_hits(s, *cues) {
+                        let he = h.end as usize;
+                        let stated = ents.iter().find(|e| e.start >= he && self.text[he..e.start].chars().count() as u32 <= *within);
+                        if let Some(e) = stated
+                            && let Some(v) = e.value
+                            && (v - balance).abs() > tol
+                            && self.keep(r, s, h.start as usize, e.end)
+                        {
+                            out.push(self.finding(r, s, (h.start as usize, e.end), format!("{}：告知{}元，实际欠款{}元", r.title, fmt_yuan(v), fmt_yuan(balance))));
+                            return;
+                        }
+                    }
+                }
+            }
+            Kind::Event { .. } => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn timing(&self, r: &Rule, check: TimingCheck, seconds: &Option<Num>, count: &Option<Num>, rate: &Option<Num>, min_chars: &Option<Num>, out: &mut Vec<Finding>) {
+        let segs = &self.i.segments;
+        match check {
+            TimingCheck::Silence => {
+                let limit = self.num(seconds, 10.0);
+                let mut last_end = f64::NAN;
+                for (k, s) in segs.iter().enumerate() {
+                    if k > 0 && s.start - last_end > limit {
+                        out.push(self.call_finding(r, format!("{}：静音{:.1}秒（上限{}秒）", r.title, s.start - last_end, limit), String::new(), Some((last_end, s.start)), Some(k)));
+                    }
+                    last_end = if k == 0 { s.end } else { last_end.max(s.end) };
+                }
+            }
+            TimingCheck::OverTalk => {
+                let min_overlap = self.num(seconds, 1.0);
+                let min_count = self.num(count, 2.0);
+                let mut events = Vec::new();
+                for (k, s) in segs.iter().enumerate() {
+                    if s.speaker != Speaker::Agent {
+                        continue;
+                    }
+                    // A customer turn that started before and is still going.
+                    let cut = segs[..k].iter().filter(|c| c.speaker == Speaker::Customer && c.start <= s.start).map(|c| c.end - s.start).fold(0.0, f64::max);
+                    if cut >= min_overlap {
+                        events.push((k, s.start, s.start + cut));
+                    }
+                }
+                if events.len() as f64 >= min_count {
+                    let (k, t0, t1) = events[0];
+                    let excerpt = segs[k].text.chars().take(40).collect();
+                    out.push(self.call_finding(r, format!("{}：坐席抢话{}次（重叠≥{}秒）", r.title, events.len(), min_overlap), excerpt, Some((t0, t1)), Some(k)));
+                }
+            }
+            TimingCheck::SpeechRate => {
+                let max_rate = self.num(rate, 8.0);
+                let min_c = self.num(min_chars, 20.0);
+                for (k, s) in segs.iter().enumerate() {
+                    if s.speaker != Speaker::Agent {
+                        continue;
+                    }
+                    let n = s.text.chars().filter(|c| c.is_alphanumeric()).count() as f64;
+                    let d = s.end - s.start;
+                    if n >= min_c && d > 0.0 && n / d > max_rate {
+                        out.push(self.call_finding(r, format!("{}：语速{:.1}字/秒（上限{}）", r.title, n / d, max_rate), s.text.chars().take(40).collect(), Some((s.start, s.end)), Some(k)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn fmt_yuan(v: f64) -> String {
+    if (v - v.round()).abs() < 0.005 { format!("{}", v.round() as i64) } else { format!("{v:.2}") }
+}
+
+/// Normalise, scan and segment an interaction into `sc`; returns the data for a `Call`.
+pub(crate) fn prepare(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
+    sc.norm.clear();
+    sc.hits.clear();
+    sc.segs.clear();
+    sc.present.clear();
+    sc.present.resize(c.list_count.div_ceil(64), 0);
+    let mut agent_turns = 0u32;
+    let mut cust_turns = 0u32;
+    let mut push_seg = |sc: &mut Scratch, idx: usize, speaker: Speaker, t0: Option<f64>, t1: Option<f64>, text: &str| {
+        let lo = sc.norm.text.len();
+        normalize_into(text, &mut sc.norm);
+        let hi = sc.norm.text.len();
+        sc.norm.text.push(SEGMENT);
+        sc.norm.map.push(0);
+        let turn = if speaker == Speaker::Agent {
+            agent_turns += 1;
+            agent_turns - 1
+        } else {
+            cust_turns += 1;
+            cust_turns - 1
+        };
+        sc.segs.push(Seg { idx, speaker, t0, t1, lo, hi, hits: (0, 0), party: Party::Debtor, turn });
+    };
+    if i.segments.is_empty() {
+        if let Some(t) = &i.text {
+            push_seg(sc, 0, Speaker::Agent, None, None, t);
+        }
+    } else {
+        for (k, s) in i.segments.iter().enumerate() {
+            push_seg(sc, k, s.speaker, Some(s.start), Some(s.end), &s.text);
+        }
+    }
+    // One scan for every phrase of the pack.
+    for m in c.ac.find_overlapping_iter(&sc.norm.text) {
+        let p = m.pattern().as_usize();
+        for &l in &c.pat_lists[c.pat_off[p] as usize..c.pat_off[p + 1] as usize] {
+            sc.hits.push(Hit { list: l, start: m.start() as u32, end: m.end() as u32 });
+            sc.present[l as usize / 64] |= 1 << (l % 64);
+        }
+    }
+    sc.hits.sort_unstable_by_key(|h| (h.start, h.end));
+    let mut h = 0;
+    for s in sc.segs.iter_mut() {
+        while h < sc.hits.len() && (sc.hits[h].start as usize) < s.lo {
+            h += 1;
+        }
+        let from = h;
+        while h < sc.hits.len() && (sc.hits[h].start as usize) < s.hi {
+            h += 1;
+        }
+        s.hits = (from, h);
+    }
+    assign_parties(c, i, sc);
+}
+
+/// Who is on the line, segment by segment. The dialler's `party` (or the contact's recorded
+/// relation) is only the starting guess: what the customer says overrides it ("你打错了",
+/// "我是他爱人", "我就是"), and a hand-over ("我叫他来接") starts a new phase.
+fn assign_parties(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
+    let base = i.party.or_else(|| i.contact.as_ref().and_then(|k| k.relation.as_deref()).and_then(relation_party)).unwrap_or(Party::Debtor);
+    let pl = &c.party;
+    let has = |l: ListId| sc.present[l as usize / 64] & (1 << (l % 64)) != 0;
+    let any_signal = pl.signals.iter().any(|(_, l)| has(*l)) || has(pl.debtor) || has(pl.handover);
+    if !any_signal {
+        for s in sc.segs.iter_mut() {
+            s.party = base;
+        }
+        return;
+    }
+    let mut phase_start = 0;
+    let mut phase_default = base;
+    let mut phase_signal: Option<Party> = None;
+    let n = sc.segs.len();
+    for k in 0..n {
+        let s = &sc.segs[k];
+        let mut handover = false;
+        if s.speaker == Speaker::Customer {
+            let hits = &sc.hits[s.hits.0..s.hits.1];
+            // Non-debtor self-identification beats "是我" inside it; the last one wins.
+            let mut best: Option<(u32, Party)> = None;
+            for h in hits {
+                if let Some((p, _)) = pl.signals.iter().find(|(_, l)| *l == h.list)
+                    && best.is_none_or(|(e, _)| h.end >= e)
+                {
+                    best = Some((h.end, *p));
+                }
+            }
+            if best.is_none() && hits.iter().any(|h| h.list == pl.debtor) {
+                best = Some((0, Party::Debtor));
+            }
+            if let Some((_, p)) = best {
+                phase_signal = Some(p);
+            }
+            handover = hits.iter().any(|h| h.list == pl.handover);
+        }
+        if handover || k + 1 == n {
+            let p = phase_signal.unwrap_or(phase_default);
+            for s in &mut sc.segs[phase_start..=k] {
+                s.party = p;
+            }
+            phase_start = k + 1;
+            phase_default = if p.is_debtor() { Party::Unknown } else { Party::Debtor };
+            phase_signal = None;
+        }
+    }
+}
+
+fn relation_party(r: &str) -> Option<Party> {
+    Some(match r {
+        "debtor" | "self" | "本人" => Party::Debtor,
+        "spouse" | "配偶" | "夫妻" => Party::Spouse,
+        "parent" | "父母" | "父亲" | "母亲" => Party::Parent,
+        "relative" | "亲属" | "亲戚" => Party::Relative,
+        "colleague" | "同事" => Party::Colleague,
+        "friend" | "朋友" => Party::Friend,
+        "emergency" | "紧急联系人" => Party::Emergency,
+        "unknown" => Party::Unknown,
+        _ => return None,
+    })
+}
