@@ -183,6 +183,7 @@ fn parse_hhmm(s: &str) -> Option<Time> {
 #[derive(Debug, Clone)]
 pub struct Negation {
     pub negators: ListId,
+    pub exceptions: ListId,
     pub adjacent: ListId,
     pub breakers: ListId,
     pub window: u32,
@@ -459,12 +460,13 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
     let mut lists = Lists { phrases: HashMap::new(), count: 0 };
 
     // Negation and party lists.
-    let neg = negation.unwrap_or(NegationDef { negators: vec![], adjacent: vec![], breakers: vec![], window: 6 });
+    let neg = negation.unwrap_or(NegationDef { negators: vec![], adjacent: vec![], breakers: vec![], exceptions: vec![], window: 6 });
     let mut top = Ctx { file: first_file, rule: "", line: None, lexicon: &lexicon, errors: &mut errors, lists: &mut lists };
     let negators = { let p = top.expand("negation.negators", &neg.negators); top.lists.add(&p) };
     let adjacent = { let p = top.expand("negation.adjacent", &neg.adjacent); top.lists.add(&p) };
     let breakers = { let p = top.expand("negation.breakers", &neg.breakers); top.lists.add(&p) };
-    let negation = Negation { negators, adjacent, breakers, window: neg.window };
+    let exceptions = { let p = top.expand("negation.exceptions", &neg.exceptions); top.lists.add(&p) };
+    let negation = Negation { negators, exceptions, adjacent, breakers, window: neg.window };
     let pd = party.unwrap_or_default();
     use zhijian_domain::Party as P;
     let mut signals = Vec::new();

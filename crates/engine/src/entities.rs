@@ -161,6 +161,8 @@ fn address_re() -> &'static Regex {
 /// Characters before a bare number that make it an amount of money (还三千, 欠了五万).
 const MONEY_LEAD: &[char] = &['还', '付', '转', '存', '欠', '共', '计', '额', '剩', '交', '差', '清'];
 const MONEY_UNIT: &[&str] = &["元", "块", "圆", "rmb", "人民币"];
+/// Words after a bare number that make it a sum in repayment talk.
+const MONEY_TAIL: &[&str] = &["吧", "可以", "就行", "行吗", "行不行", "左右", "够", "可不可以", "能不能", "怎么样"];
 
 /// Detect the requested entity kinds in normalised text.
 pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
@@ -254,8 +256,12 @@ pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
             let value = if is_ascii_num { digits.parse::<f64>().ok() } else { parse_cn_number(&text[start..end]) };
             let lead = text[..start].chars().next_back();
             let led = lead.is_some_and(|l| MONEY_LEAD.contains(&l));
+            // A round sum standing alone in a clause, or followed by 吧/可以/左右 (plan talk):
+            // "一月十五号|一千|在APP上还", "四千可以".
+            let alone = lead.is_none_or(|l| matches!(l, '|' | '!' | '?' | '\u{1}' | '是' | '先' | '就'))
+                && (after_mult.is_empty() || after_mult.starts_with(['|', '!', '?', '\u{1}']) || MONEY_TAIL.iter().any(|t| after_mult.starts_with(t)));
             if let Some(v) = value
-                && (unit.is_some() || (led && (mult > 1.0 || v >= 10.0)))
+                && (unit.is_some() || (led && (mult > 1.0 || v >= 10.0)) || (alone && v * mult >= 100.0))
             {
                 let mut e = end + (rest.len() - after_mult.len());
                 if let Some(u) = unit {

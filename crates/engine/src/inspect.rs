@@ -7,7 +7,7 @@ use zhijian_domain::{Channel, Finding, Interaction, Party, Speaker};
 
 use crate::compile::{Compiled, Kind, ListId, M, Num, Rule};
 use crate::entities::{self, Entity};
-use crate::normalize::{NormText, SEGMENT, is_boundary, normalize_into};
+use crate::normalize::{CLAUSE, NormText, SEGMENT, is_boundary, normalize_into};
 use crate::pack::{EntityKind, TimingCheck};
 
 #[derive(Debug, Clone, Copy)]
@@ -105,9 +105,10 @@ impl Call<'_> {
                 ws -= 1;
             }
         }
+        let not_negation = |h: &Hit| self.list_hits(s, neg.exceptions).any(|x| x.start <= h.start && x.end >= h.end);
         let last_neg = self
             .list_hits(s, neg.negators)
-            .filter(|h| h.start as usize >= ws && h.end as usize <= start)
+            .filter(|h| h.start as usize >= ws && h.end as usize <= start && !not_negation(h))
             .map(|h| h.end as usize)
             .max();
         if let Some(ne) = last_neg {
@@ -116,7 +117,7 @@ impl Call<'_> {
                 return true;
             }
         }
-        self.list_hits(s, neg.adjacent).any(|h| {
+        self.list_hits(s, neg.adjacent).filter(|h| !not_negation(h)).any(|h| {
             let e = h.end as usize;
             e == start || (e < start && self.text[e..start].chars().count() == 1 && self.text[e..start].chars().all(|c| BRIDGE.contains(&c)))
         })
@@ -522,8 +523,16 @@ pub(crate) fn prepare(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
     let mut agent_turns = 0u32;
     let mut cust_turns = 0u32;
     let mut push_seg = |sc: &mut Scratch, idx: usize, speaker: Speaker, t0: Option<f64>, t1: Option<f64>, text: &str| {
+        // Each segment is framed by clause marks, so boundary phrases (`|是我|`) work at its edges.
         let lo = sc.norm.text.len();
+        sc.norm.text.push(CLAUSE);
+        sc.norm.map.push(0);
         normalize_into(text, &mut sc.norm);
+        if !sc.norm.text.ends_with(CLAUSE) {
+            let last = sc.norm.map.last().copied().unwrap_or(0);
+            sc.norm.text.push(CLAUSE);
+            sc.norm.map.push(last);
+        }
         let hi = sc.norm.text.len();
         sc.norm.text.push(SEGMENT);
         sc.norm.map.push(0);

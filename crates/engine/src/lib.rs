@@ -20,6 +20,7 @@ mod compile;
 mod entities;
 mod error;
 mod event;
+pub mod evaluation;
 mod examples;
 mod inspect;
 pub mod normalize;

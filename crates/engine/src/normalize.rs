@@ -105,7 +105,7 @@ fn classify(c: char, t: &T2s) -> Class {
         // Gender and politeness variants read the same for matching (ASR confuses them).
         '她' | '祂' => Class::Keep('他'),
         '妳' | '您' => Class::Keep('你'),
-        '，' | '。' | '；' | '：' | '、' | ',' | ';' | ':' | '\n' | '\r' | '｡' | '､' => Class::Break,
+        '，' | '。' | '；' | '：' | '、' | ',' | ';' | ':' | '\n' | '\r' | '｡' | '､' | '|' => Class::Break,
         '!' | '！' => Class::Keep('!'),
         '?' | '？' => Class::Keep('?'),
         '\u{FF10}'..='\u{FF19}' => Class::Keep(char::from(b'0' + (c as u32 - 0xFF10) as u8)),
@@ -181,10 +181,21 @@ fn push(out: &mut NormText, c: char, orig: usize) {
 }
 
 /// Normalise a phrase written in a rule pack the same way as the text it will be matched in.
+/// A phrase that starts or ends with a clause break (`|`, `，`, `。` …) only matches at a clause
+/// boundary: `|是我|` is a whole clause "是我". Every segment starts and ends with a boundary.
 pub fn normalize_phrase(p: &str) -> String {
     let mut n = NormText::default();
     normalize_into(p, &mut n);
-    n.text.trim_matches(CLAUSE).to_string()
+    let lead = p.trim_start().chars().next().is_some_and(|c| classify(c, t2s()) == Class::Break);
+    let mut out = String::with_capacity(n.text.len() + 1);
+    if lead && !n.text.is_empty() {
+        out.push(CLAUSE);
+    }
+    out.push_str(&n.text);
+    if out.chars().all(|c| c == CLAUSE) {
+        out.clear();
+    }
+    out
 }
 
 #[cfg(test)]

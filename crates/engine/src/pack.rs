@@ -85,6 +85,9 @@ pub struct NegationDef {
     /// Words that end a negation's scope (就, 否则, 但是 …).
     #[serde(default)]
     pub breakers: Vec<String>,
+    /// Words containing a negator that do not negate (别人, 没收 …).
+    #[serde(default)]
+    pub exceptions: Vec<String>,
     /// How many characters before a hit a negator may stand.
     #[serde(default = "six")]
     pub window: u32,
