@@ -91,6 +91,7 @@ pub struct Scope {
     pub first_turns: Option<u32>,
     pub first_seconds: Option<f64>,
     pub min_turns: Option<u32>,
+    pub window_turns: Option<u32>,
     pub connected: bool,
     pub unless_customer: Option<ListId>,
 }
@@ -570,6 +571,7 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
             first_turns: s.first_turns,
             first_seconds: s.first_seconds,
             min_turns: s.min_turns,
+            window_turns: s.window_turns,
             connected: s.connected.unwrap_or(true),
             unless_customer,
         };

@@ -370,16 +370,32 @@ impl Call<'_> {
                 if !self.call_level_ok(r) {
                     return;
                 }
-                let mut missing = Vec::new();
+                // Where (segment positions) each element is found.
                 let mut spans = Vec::new();
-                for (name, m) in elements {
-                    let found = self.segs.iter().filter(|s| self.admitted(r, s)).any(|s| {
-                        spans.clear();
-                        self.eval(Some(r), m, s, &mut spans);
-                        !spans.is_empty()
-                    });
-                    if !found {
-                        missing.push(name.as_str());
+                let found: Vec<Vec<usize>> = elements
+                    .iter()
+                    .map(|(_, m)| {
+                        self.segs
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, s)| self.admitted(r, s))
+                            .filter(|(_, s)| {
+                                spans.clear();
+                                self.eval(Some(r), m, s, &mut spans);
+                                !spans.is_empty()
+                            })
+                            .map(|(k, _)| k)
+                            .collect()
+                    })
+                    .collect();
+                let mut missing: Vec<&str> = elements.iter().zip(&found).filter(|(_, f)| f.is_empty()).map(|((n, _), _)| n.as_str()).collect();
+                if missing.is_empty()
+                    && let Some(w) = r.scope.window_turns
+                {
+                    // All elements within some window of `w` consecutive turns.
+                    let together = found.iter().flatten().any(|&start| found.iter().all(|f| f.iter().any(|&k| k >= start && k < start + w as usize)));
+                    if !together {
+                        missing.push("同一段协商中的金额、日期、渠道");
                     }
                 }
                 if !missing.is_empty() {

@@ -233,6 +233,8 @@ pub struct ScopeDef {
     pub min_turns: Option<u32>,
     /// Only connected calls (default true for call-level rules).
     pub connected: Option<bool>,
+    /// `require`: all elements must appear within this many consecutive turns.
+    pub window_turns: Option<u32>,
     /// The rule does not apply to a call in which the customer says one of these.
     #[serde(default)]
     pub unless_customer: Vec<String>,
