@@ -22,12 +22,33 @@ pub enum M {
     All(Vec<M>),
     OneOf(Vec<M>),
     Not(Box<M>),
-    Near { a: ListId, b: ListId, within: u32, ordered: bool },
-    Regex { re: Regex, exclude: Option<Regex> },
+    Near {
+        a: ListId,
+        b: ListId,
+        within: u32,
+        ordered: bool,
+    },
+    /// `trigger`: a list of the literals every match starts with, when they can be known; the
+    /// regex runs only in segments where one of them occurs.
+    Regex {
+        re: Regex,
+        exclude: Option<Regex>,
+        trigger: Option<ListId>,
+    },
     Entity(Vec<EntityKind>),
 }
 
 impl M {
+    /// Only phrase lists (no regex or entity detection): cheap to evaluate anywhere.
+    pub fn cheap(&self) -> bool {
+        match self {
+            M::Any(_) | M::Near { .. } => true,
+            M::All(ms) | M::OneOf(ms) => ms.iter().all(M::cheap),
+            M::Not(m) => m.cheap(),
+            M::Regex { .. } | M::Entity(_) => false,
+        }
+    }
+
     /// Lists one of which must be present for this matcher to hit; `None` if it can hit
     /// without any list (regex, entity, or a `not`).
     pub fn triggers(&self, out: &mut BTreeSet<ListId>) -> bool {
@@ -61,6 +82,12 @@ impl M {
                 out.extend(s);
                 true
             }
+            M::Regex {
+                trigger: Some(t), ..
+            } => {
+                out.insert(*t);
+                true
+            }
             M::Not(_) | M::Regex { .. } | M::Entity(_) => false,
         }
     }
@@ -74,12 +101,37 @@ pub enum Num {
 
 #[derive(Debug, Clone)]
 pub enum Kind {
-    Content { m: M },
-    Require { elements: Vec<(String, M)> },
-    Order { first: M, then: M },
-    Timing { check: TimingCheck, seconds: Option<Num>, count: Option<Num>, rate: Option<Num>, min_chars: Option<Num> },
-    Amount { cues: ListId, within: u32, tolerance: Num },
-    Event { check: EventCheck, start: Option<Num>, end: Option<Num>, limit: Option<Num>, hours: Option<Num>, ratio: Option<Num>, phrases: Option<ListId> },
+    Content {
+        m: M,
+    },
+    Require {
+        elements: Vec<(String, M)>,
+    },
+    Order {
+        first: M,
+        then: M,
+    },
+    Timing {
+        check: TimingCheck,
+        seconds: Option<Num>,
+        count: Option<Num>,
+        rate: Option<Num>,
+        min_chars: Option<Num>,
+    },
+    Amount {
+        cues: ListId,
+        within: u32,
+        tolerance: Num,
+    },
+    Event {
+        check: EventCheck,
+        start: Option<Num>,
+        end: Option<Num>,
+        limit: Option<Num>,
+        hours: Option<Num>,
+        ratio: Option<Num>,
+        phrases: Option<ListId>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -149,7 +201,10 @@ pub struct Params {
 
 impl Params {
     fn raw(&self, client: &str, name: &str) -> Option<&toml::Value> {
-        self.clients.get(client).and_then(|c| c.params.get(name)).or_else(|| self.defaults.get(name))
+        self.clients
+            .get(client)
+            .and_then(|c| c.params.get(name))
+            .or_else(|| self.defaults.get(name))
     }
     pub fn num(&self, client: &str, n: &Num) -> Option<f64> {
         match n {
@@ -172,7 +227,9 @@ impl Params {
         }
     }
     pub fn rule_disabled(&self, client: &str, rule: &str) -> bool {
-        self.clients.get(client).is_some_and(|c| c.disabled_rules.iter().any(|r| r == rule))
+        self.clients
+            .get(client)
+            .is_some_and(|c| c.disabled_rules.iter().any(|r| r == rule))
     }
 }
 
@@ -185,8 +242,11 @@ fn parse_hhmm(s: &str) -> Option<Time> {
 pub struct Negation {
     pub negators: ListId,
     pub exceptions: ListId,
-    pub adjacent: ListId,
-    pub breakers: ListId,
+    /// Normalised adjacent negators, checked against the text directly (single characters
+    /// would flood the automaton with hits).
+    pub adjacent: Vec<String>,
+    /// Normalised breakers, looked for in the few characters between a negator and a hit.
+    pub breakers: Vec<String>,
     pub window: u32,
 }
 
@@ -214,6 +274,8 @@ pub struct Compiled {
     pub scorecard: Scorecard,
     pub sms_templates: Vec<SmsTemplate>,
     pub default_tz: TimeZone,
+    /// `id@version`
+    pub pack_ref: String,
     pub categories: BTreeMap<String, (CategoryKind, String)>,
 }
 
@@ -255,7 +317,10 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn err(&mut self, code: &'static str, field: &str, msg: impl Into<String>) {
         self.errors.push(
-            PackError::new(code, self.file, msg).rule(self.rule).field(field).line(self.line),
+            PackError::new(code, self.file, msg)
+                .rule(self.rule)
+                .field(field)
+                .line(self.line),
         );
     }
 
@@ -265,10 +330,18 @@ impl Ctx<'_> {
             if let Some(name) = p.strip_prefix('@') {
                 match self.lexicon.get(name) {
                     Some(l) => out.extend(l.iter().cloned()),
-                    None => self.err("pack.unknown_lexicon", field, format!("no lexicon list named `{name}`")),
+                    None => self.err(
+                        "pack.unknown_lexicon",
+                        field,
+                        format!("no lexicon list named `{name}`"),
+                    ),
                 }
             } else if normalize_phrase(p).is_empty() {
-                self.err("pack.empty_phrase", field, format!("phrase {p:?} is empty after normalisation"));
+                self.err(
+                    "pack.empty_phrase",
+                    field,
+                    format!("phrase {p:?} is empty after normalisation"),
+                );
             } else {
                 out.push(p.clone());
             }
@@ -291,12 +364,24 @@ impl Ctx<'_> {
                 let all = matches!(d, MatcherDef::All(_));
                 let name = if all { "all" } else { "one_of" };
                 if ms.is_empty() {
-                    self.err("pack.empty_list", &format!("{field}.{name}"), "needs at least one matcher");
+                    self.err(
+                        "pack.empty_list",
+                        &format!("{field}.{name}"),
+                        "needs at least one matcher",
+                    );
                 }
-                let sub: Vec<M> = ms.iter().enumerate().map(|(i, m)| self.matcher(&format!("{field}.{name}[{i}]"), m)).collect();
+                let sub: Vec<M> = ms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| self.matcher(&format!("{field}.{name}[{i}]"), m))
+                    .collect();
                 if all {
                     if sub.iter().all(|m| matches!(m, M::Not(_))) && !sub.is_empty() {
-                        self.err("pack.invalid_matcher", &format!("{field}.all"), "needs at least one positive matcher besides `not`");
+                        self.err(
+                            "pack.invalid_matcher",
+                            &format!("{field}.all"),
+                            "needs at least one positive matcher besides `not`",
+                        );
                     }
                     M::All(sub)
                 } else {
@@ -307,52 +392,92 @@ impl Ctx<'_> {
             MatcherDef::Near(n) => {
                 let a = self.list(&format!("{field}.near.a"), &n.a);
                 let b = self.list(&format!("{field}.near.b"), &n.b);
-                M::Near { a, b, within: n.within, ordered: n.ordered }
+                M::Near {
+                    a,
+                    b,
+                    within: n.within,
+                    ordered: n.ordered,
+                }
             }
             MatcherDef::Regex(r) => {
                 let re = match Regex::new(&r.pattern) {
                     Ok(re) => re,
                     Err(e) => {
-                        self.err("pack.invalid_regex", &format!("{field}.regex.pattern"), e.to_string());
+                        self.err(
+                            "pack.invalid_regex",
+                            &format!("{field}.regex.pattern"),
+                            e.to_string(),
+                        );
                         Regex::new("$^").expect("never-matching regex")
                     }
                 };
                 let exclude = r.exclude.as_ref().and_then(|x| match Regex::new(x) {
                     Ok(re) => Some(re),
                     Err(e) => {
-                        self.err("pack.invalid_regex", &format!("{field}.regex.exclude"), e.to_string());
+                        self.err(
+                            "pack.invalid_regex",
+                            &format!("{field}.regex.exclude"),
+                            e.to_string(),
+                        );
                         None
                     }
                 });
-                M::Regex { re, exclude }
+                let trigger = regex_prefixes(&r.pattern).map(|lits| self.lists.add(&lits));
+                M::Regex {
+                    re,
+                    exclude,
+                    trigger,
+                }
             }
             MatcherDef::Entity(k) => {
                 if k.is_empty() {
-                    self.err("pack.empty_list", &format!("{field}.entity"), "name at least one entity kind");
+                    self.err(
+                        "pack.empty_list",
+                        &format!("{field}.entity"),
+                        "name at least one entity kind",
+                    );
                 }
                 M::Entity(k.clone())
             }
         }
     }
 
-    fn num(&mut self, field: &str, p: &Option<ParamRef>, params: &BTreeMap<String, toml::Value>) -> Option<Num> {
+    fn num(
+        &mut self,
+        field: &str,
+        p: &Option<ParamRef>,
+        params: &BTreeMap<String, toml::Value>,
+    ) -> Option<Num> {
         match p.as_ref()? {
             ParamRef::Number(v) => Some(Num::Lit(*v)),
             ParamRef::Text(s) => match s.strip_prefix('$') {
                 Some(name) if params.contains_key(name) => Some(Num::Param(name.to_string())),
                 Some(name) => {
-                    self.err("pack.unknown_param", field, format!("no parameter `{name}` in [params]"));
+                    self.err(
+                        "pack.unknown_param",
+                        field,
+                        format!("no parameter `{name}` in [params]"),
+                    );
                     None
                 }
                 None => {
-                    self.err("pack.invalid_field", field, format!("expected a number or \"$param\", got {s:?}"));
+                    self.err(
+                        "pack.invalid_field",
+                        field,
+                        format!("expected a number or \"$param\", got {s:?}"),
+                    );
                     None
                 }
             },
         }
     }
 
-    fn require_num(&mut self, field: &str, p: &Option<ParamRef>, params: &BTreeMap<String, toml::Value>) -> Num {
+    fn require_num(
+        &mut self,
+        field: &str,
+        p: &Option<ParamRef>,
+        params: &BTreeMap<String, toml::Value>,
+    ) -> Num {
         if p.is_none() {
             self.err("pack.missing_field", field, "this check needs it");
         }
@@ -360,19 +485,39 @@ impl Ctx<'_> {
     }
 }
 
+/// The literals every match of `pattern` starts with, if that set is finite, small and has no
+/// empty literal (then the regex need only run where one of them occurs).
+fn regex_prefixes(pattern: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let mut ex = Extractor::new();
+    ex.kind(ExtractKind::Prefix).limit_total(250);
+    let seq = ex.extract(&hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.iter().any(|l| l.is_empty()) {
+        return None;
+    }
+    lits.iter()
+        .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
+        .collect()
+}
+
 /// Line number (1-based) where `id = "<rule>"` stands in `text`.
 fn find_rule_line(text: &str, id: &str) -> Option<usize> {
     let needle_a = format!("id = \"{id}\"");
     let needle_b = format!("id=\"{id}\"");
-    text.lines().position(|l| {
-        let t = l.trim();
-        t.starts_with(&needle_a) || t.starts_with(&needle_b)
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let t = l.trim();
+            t.starts_with(&needle_a) || t.starts_with(&needle_b)
+        })
+        .map(|i| i + 1)
 }
 
 fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> PackError {
-    let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+    let line = e
+        .span()
+        .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
     PackError::new("pack.syntax", file, e.message().to_string()).line(line)
 }
 
@@ -406,7 +551,11 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
             ($slot:ident, $val:expr, $section:literal) => {
                 if let Some(v) = $val {
                     if $slot.is_some() {
-                        errors.push(PackError::new("pack.duplicate_section", name, concat!("[", $section, "] appears in more than one file")));
+                        errors.push(PackError::new(
+                            "pack.duplicate_section",
+                            name,
+                            concat!("[", $section, "] appears in more than one file"),
+                        ));
                     }
                     $slot = Some(v);
                 }
@@ -418,7 +567,14 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         once!(party, f.party, "party");
         for (k, v) in f.lexicon {
             if lexicon.insert(k.clone(), v).is_some() {
-                errors.push(PackError::new("pack.duplicate_lexicon", name, format!("lexicon list `{k}` defined twice")).field(format!("lexicon.{k}")));
+                errors.push(
+                    PackError::new(
+                        "pack.duplicate_lexicon",
+                        name,
+                        format!("lexicon list `{k}` defined twice"),
+                    )
+                    .field(format!("lexicon.{k}")),
+                );
             }
         }
         params.extend(f.params);
@@ -428,24 +584,48 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         rule_values.extend(f.rules.into_iter().map(|r| (name, text, r)));
     }
     let Some(meta) = meta else {
-        errors.push(PackError::new("pack.missing_section", first_file, "no [pack] section (id, version, title)"));
+        errors.push(PackError::new(
+            "pack.missing_section",
+            first_file,
+            "no [pack] section (id, version, title)",
+        ));
         return Err(PackErrors(errors));
     };
     let default_tz = match TimeZone::get(&meta.timezone) {
         Ok(tz) => tz,
         Err(e) => {
-            errors.push(PackError::new("pack.invalid_timezone", first_file, format!("{}: {e}", meta.timezone)).field("pack.timezone"));
+            errors.push(
+                PackError::new(
+                    "pack.invalid_timezone",
+                    first_file,
+                    format!("{}: {e}", meta.timezone),
+                )
+                .field("pack.timezone"),
+            );
             TimeZone::UTC
         }
     };
 
     // Categories.
-    let mut categories: BTreeMap<String, (CategoryKind, String)> =
-        BUILTIN_CATEGORIES.iter().map(|(n, k, t)| (n.to_string(), (*k, t.to_string()))).collect();
+    let mut categories: BTreeMap<String, (CategoryKind, String)> = BUILTIN_CATEGORIES
+        .iter()
+        .map(|(n, k, t)| (n.to_string(), (*k, t.to_string())))
+        .collect();
     for c in &custom {
-        let kind = if c.event_log { CategoryKind::EventLog } else { CategoryKind::Content };
-        if categories.insert(c.id.clone(), (kind, c.title.clone())).is_some() {
-            errors.push(PackError::new("pack.duplicate_category", first_file, format!("category `{}` already exists", c.id)));
+        let kind = if c.event_log {
+            CategoryKind::EventLog
+        } else {
+            CategoryKind::Content
+        };
+        if categories
+            .insert(c.id.clone(), (kind, c.title.clone()))
+            .is_some()
+        {
+            errors.push(PackError::new(
+                "pack.duplicate_category",
+                first_file,
+                format!("category `{}` already exists", c.id),
+            ));
         }
     }
 
@@ -453,93 +633,232 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
     for (client, c) in &clients {
         for k in c.params.keys() {
             if !params.contains_key(k) {
-                errors.push(PackError::new("pack.unknown_param", first_file, format!("client `{client}` overrides unknown parameter `{k}`")).field(format!("clients.{client}.{k}")));
+                errors.push(
+                    PackError::new(
+                        "pack.unknown_param",
+                        first_file,
+                        format!("client `{client}` overrides unknown parameter `{k}`"),
+                    )
+                    .field(format!("clients.{client}.{k}")),
+                );
             }
         }
     }
 
-    let mut lists = Lists { phrases: HashMap::new(), count: 0 };
+    let mut lists = Lists {
+        phrases: HashMap::new(),
+        count: 0,
+    };
 
     // Negation and party lists.
-    let neg = negation.unwrap_or(NegationDef { negators: vec![], adjacent: vec![], breakers: vec![], exceptions: vec![], window: 6 });
-    let mut top = Ctx { file: first_file, rule: "", line: None, lexicon: &lexicon, errors: &mut errors, lists: &mut lists };
-    let negators = { let p = top.expand("negation.negators", &neg.negators); top.lists.add(&p) };
-    let adjacent = { let p = top.expand("negation.adjacent", &neg.adjacent); top.lists.add(&p) };
-    let breakers = { let p = top.expand("negation.breakers", &neg.breakers); top.lists.add(&p) };
-    let exceptions = { let p = top.expand("negation.exceptions", &neg.exceptions); top.lists.add(&p) };
-    let negation = Negation { negators, exceptions, adjacent, breakers, window: neg.window };
+    let neg = negation.unwrap_or(NegationDef {
+        negators: vec![],
+        adjacent: vec![],
+        breakers: vec![],
+        exceptions: vec![],
+        window: 6,
+    });
+    let mut top = Ctx {
+        file: first_file,
+        rule: "",
+        line: None,
+        lexicon: &lexicon,
+        errors: &mut errors,
+        lists: &mut lists,
+    };
+    let negators = {
+        let p = top.expand("negation.negators", &neg.negators);
+        top.lists.add(&p)
+    };
+    let adjacent: Vec<String> = top
+        .expand("negation.adjacent", &neg.adjacent)
+        .iter()
+        .map(|p| normalize_phrase(p))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let breakers: Vec<String> = top
+        .expand("negation.breakers", &neg.breakers)
+        .iter()
+        .map(|p| normalize_phrase(p))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let exceptions = {
+        let p = top.expand("negation.exceptions", &neg.exceptions);
+        top.lists.add(&p)
+    };
+    let negation = Negation {
+        negators,
+        exceptions,
+        adjacent,
+        breakers,
+        window: neg.window,
+    };
     let pd = party.unwrap_or_default();
     use zhijian_domain::Party as P;
     let mut signals = Vec::new();
-    for (p, l) in [(P::Unknown, &pd.unknown), (P::Spouse, &pd.spouse), (P::Parent, &pd.parent), (P::Relative, &pd.relative), (P::Colleague, &pd.colleague), (P::Friend, &pd.friend)] {
+    for (p, l) in [
+        (P::Unknown, &pd.unknown),
+        (P::Spouse, &pd.spouse),
+        (P::Parent, &pd.parent),
+        (P::Relative, &pd.relative),
+        (P::Colleague, &pd.colleague),
+        (P::Friend, &pd.friend),
+    ] {
         let e = top.expand("party", l);
         signals.push((p, top.lists.add(&e)));
     }
-    let debtor = { let e = top.expand("party.debtor", &pd.debtor); top.lists.add(&e) };
-    let handover = { let e = top.expand("party.handover", &pd.handover); top.lists.add(&e) };
-    let party = PartyLists { signals, debtor, handover };
+    let debtor = {
+        let e = top.expand("party.debtor", &pd.debtor);
+        top.lists.add(&e)
+    };
+    let handover = {
+        let e = top.expand("party.handover", &pd.handover);
+        top.lists.add(&e)
+    };
+    let party = PartyLists {
+        signals,
+        debtor,
+        handover,
+    };
 
     // Scorecard.
     let sc = match scorecard {
         Some(s) => s,
         None => {
-            errors.push(PackError::new("pack.missing_section", first_file, "no [scorecard] section"));
-            ScorecardDef { base: 100.0, pass_score: 80.0, red_line_level: 4, items: vec![] }
+            errors.push(PackError::new(
+                "pack.missing_section",
+                first_file,
+                "no [scorecard] section",
+            ));
+            ScorecardDef {
+                base: 100.0,
+                pass_score: 80.0,
+                red_line_level: 4,
+                items: vec![],
+            }
         }
     };
     let red_line = Level::new(sc.red_line_level).unwrap_or_else(|| {
-        errors.push(PackError::new("pack.invalid_field", first_file, "red_line_level must be 1–4").field("scorecard.red_line_level"));
+        errors.push(
+            PackError::new(
+                "pack.invalid_field",
+                first_file,
+                "red_line_level must be 1–4",
+            )
+            .field("scorecard.red_line_level"),
+        );
         Level::RED_LINE
     });
     let mut cat_item: HashMap<&str, usize> = HashMap::new();
     for (i, it) in sc.items.iter().enumerate() {
         for c in &it.categories {
             if !categories.contains_key(c) {
-                errors.push(PackError::new("pack.unknown_category", first_file, format!("unknown category `{c}`")).field(format!("scorecard.items[{i}].categories")));
+                errors.push(
+                    PackError::new(
+                        "pack.unknown_category",
+                        first_file,
+                        format!("unknown category `{c}`"),
+                    )
+                    .field(format!("scorecard.items[{i}].categories")),
+                );
             }
             if cat_item.insert(c.as_str(), i).is_some() {
-                errors.push(PackError::new("pack.duplicate_category", first_file, format!("category `{c}` is in two scorecard items")).field(format!("scorecard.items[{i}].categories")));
+                errors.push(
+                    PackError::new(
+                        "pack.duplicate_category",
+                        first_file,
+                        format!("category `{c}` is in two scorecard items"),
+                    )
+                    .field(format!("scorecard.items[{i}].categories")),
+                );
             }
         }
     }
     if sc.items.iter().map(|i| i.weight).sum::<f64>() <= 0.0 {
-        errors.push(PackError::new("pack.invalid_field", first_file, "scorecard item weights must add up to more than 0").field("scorecard.items"));
+        errors.push(
+            PackError::new(
+                "pack.invalid_field",
+                first_file,
+                "scorecard item weights must add up to more than 0",
+            )
+            .field("scorecard.items"),
+        );
     }
 
     // Rules.
     let mut rules = Vec::new();
     let mut seen = BTreeSet::new();
     for (file, text, v) in rule_values {
-        let id_hint = v.get("id").and_then(|x| x.as_str()).unwrap_or("?").to_string();
+        let id_hint = v
+            .get("id")
+            .and_then(|x| x.as_str())
+            .unwrap_or("?")
+            .to_string();
         let line = find_rule_line(text, &id_hint);
         let def: RuleDef = match serde_path_to_error::deserialize(v) {
             Ok(d) => d,
             Err(e) => {
                 let path = e.path().to_string();
-                errors.push(PackError::new("pack.invalid_field", file, e.into_inner().to_string()).rule(&id_hint).field(if path == "." { String::new() } else { path }).line(line));
+                errors.push(
+                    PackError::new("pack.invalid_field", file, e.into_inner().to_string())
+                        .rule(&id_hint)
+                        .field(if path == "." { String::new() } else { path })
+                        .line(line),
+                );
                 continue;
             }
         };
-        let mut cx = Ctx { file, rule: &def.id, line, lexicon: &lexicon, errors: &mut errors, lists: &mut lists };
+        let mut cx = Ctx {
+            file,
+            rule: &def.id,
+            line,
+            lexicon: &lexicon,
+            errors: &mut errors,
+            lists: &mut lists,
+        };
         if !seen.insert(def.id.clone()) {
             cx.err("pack.duplicate_rule", "id", "rule id used twice");
         }
-        if def.id.is_empty() || !def.id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-            cx.err("pack.invalid_field", "id", "rule ids use ASCII letters, digits, '.', '_' and '-'");
+        if def.id.is_empty()
+            || !def
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
+            cx.err(
+                "pack.invalid_field",
+                "id",
+                "rule ids use ASCII letters, digits, '.', '_' and '-'",
+            );
         }
         let category = Category(def.category.clone());
         let cat_kind = match categories.get(&def.category) {
             Some((k, _)) => Some(*k),
             None => {
-                cx.err("pack.unknown_category", "category", format!("`{}` is not a PRODUCT.md category nor declared in [[categories]]", def.category));
+                cx.err(
+                    "pack.unknown_category",
+                    "category",
+                    format!(
+                        "`{}` is not a PRODUCT.md category nor declared in [[categories]]",
+                        def.category
+                    ),
+                );
                 None
             }
         };
         let level = Level::new(def.level).unwrap_or_else(|| {
-            cx.err("pack.invalid_field", "level", format!("must be 1 (一级) to 4 (四级), got {}", def.level));
+            cx.err(
+                "pack.invalid_field",
+                "level",
+                format!("must be 1 (一级) to 4 (四级), got {}", def.level),
+            );
             Level::RED_LINE
         });
-        for (f, v) in [("title", &def.title), ("description", &def.description), ("source", &def.source)] {
+        for (f, v) in [
+            ("title", &def.title),
+            ("description", &def.description),
+            ("source", &def.source),
+        ] {
             if v.trim().is_empty() {
                 cx.err("pack.missing_field", f, "must not be empty");
             }
@@ -547,7 +866,11 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         let item = match cat_item.get(def.category.as_str()) {
             Some(i) => *i,
             None => {
-                cx.err("pack.unscored_category", "category", format!("category `{}` is in no scorecard item", def.category));
+                cx.err(
+                    "pack.unscored_category",
+                    "category",
+                    format!("category `{}` is in no scorecard item", def.category),
+                );
                 0
             }
         };
@@ -555,14 +878,21 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
             && (k == CategoryKind::EventLog) != (def.kind == RuleKind::Event)
         {
             let msg = if k == CategoryKind::EventLog {
-                format!("category `{}` is an event-log category: use kind = \"event\"", def.category)
+                format!(
+                    "category `{}` is an event-log category: use kind = \"event\"",
+                    def.category
+                )
             } else {
-                format!("kind = \"event\" needs an event-log category, `{}` is a content category", def.category)
+                format!(
+                    "kind = \"event\" needs an event-log category, `{}` is a content category",
+                    def.category
+                )
             };
             cx.err("pack.invalid_field", "kind", msg);
         }
         let s = &def.scope;
-        let unless_customer = (!s.unless_customer.is_empty()).then(|| cx.list("scope.unless_customer", &s.unless_customer));
+        let unless_customer = (!s.unless_customer.is_empty())
+            .then(|| cx.list("scope.unless_customer", &s.unless_customer));
         let scope = Scope {
             speaker: s.speaker.unwrap_or(SpeakerSel::Agent),
             parties: s.parties.clone(),
@@ -578,24 +908,56 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         let unless = (!def.unless.is_empty()).then(|| cx.list("unless", &def.unless));
         let kind = match def.kind {
             RuleKind::Content => match &def.matcher {
-                Some(m) => Kind::Content { m: cx.matcher("match", m) },
+                Some(m) => Kind::Content {
+                    m: cx.matcher("match", m),
+                },
                 None => {
-                    cx.err("pack.missing_field", "match", "a content rule needs a matcher");
-                    Kind::Content { m: M::OneOf(vec![]) }
+                    cx.err(
+                        "pack.missing_field",
+                        "match",
+                        "a content rule needs a matcher",
+                    );
+                    Kind::Content {
+                        m: M::OneOf(vec![]),
+                    }
                 }
             },
             RuleKind::Require => {
                 if def.elements.is_empty() {
-                    cx.err("pack.missing_field", "elements", "a require rule needs at least one element");
+                    cx.err(
+                        "pack.missing_field",
+                        "elements",
+                        "a require rule needs at least one element",
+                    );
                 }
-                let elements = def.elements.iter().enumerate().map(|(i, e)| (e.name.clone(), cx.matcher(&format!("elements[{i}].match"), &e.matcher))).collect();
+                let elements = def
+                    .elements
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        (
+                            e.name.clone(),
+                            cx.matcher(&format!("elements[{i}].match"), &e.matcher),
+                        )
+                    })
+                    .collect();
                 Kind::Require { elements }
             }
             RuleKind::Order => match (&def.first, &def.then) {
-                (Some(f), Some(t)) => Kind::Order { first: cx.matcher("first", f), then: cx.matcher("then", t) },
+                (Some(f), Some(t)) => Kind::Order {
+                    first: cx.matcher("first", f),
+                    then: cx.matcher("then", t),
+                },
                 _ => {
-                    cx.err("pack.missing_field", "first/then", "an order rule needs `first` and `then`");
-                    Kind::Order { first: M::OneOf(vec![]), then: M::OneOf(vec![]) }
+                    cx.err(
+                        "pack.missing_field",
+                        "first/then",
+                        "an order rule needs `first` and `then`",
+                    );
+                    Kind::Order {
+                        first: M::OneOf(vec![]),
+                        then: M::OneOf(vec![]),
+                    }
                 }
             },
             RuleKind::Timing => match &def.timing {
@@ -607,48 +969,110 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
                     min_chars: cx.num("timing.min_chars", &t.min_chars, &params),
                 },
                 None => {
-                    cx.err("pack.missing_field", "timing", "a timing rule needs [rules.timing]");
-                    Kind::Timing { check: TimingCheck::Silence, seconds: None, count: None, rate: None, min_chars: None }
+                    cx.err(
+                        "pack.missing_field",
+                        "timing",
+                        "a timing rule needs [rules.timing]",
+                    );
+                    Kind::Timing {
+                        check: TimingCheck::Silence,
+                        seconds: None,
+                        count: None,
+                        rate: None,
+                        min_chars: None,
+                    }
                 }
             },
             RuleKind::Amount => match &def.amount {
                 Some(a) => Kind::Amount {
                     cues: cx.list("amount.cues", &a.cues),
                     within: a.within,
-                    tolerance: cx.num("amount.tolerance", &a.tolerance, &params).unwrap_or(Num::Lit(1.0)),
+                    tolerance: cx
+                        .num("amount.tolerance", &a.tolerance, &params)
+                        .unwrap_or(Num::Lit(1.0)),
                 },
                 None => {
-                    cx.err("pack.missing_field", "amount", "an amount rule needs [rules.amount]");
-                    Kind::Amount { cues: 0, within: 0, tolerance: Num::Lit(1.0) }
+                    cx.err(
+                        "pack.missing_field",
+                        "amount",
+                        "an amount rule needs [rules.amount]",
+                    );
+                    Kind::Amount {
+                        cues: 0,
+                        within: 0,
+                        tolerance: Num::Lit(1.0),
+                    }
                 }
             },
             RuleKind::Event => match &def.event {
                 Some(e) => {
                     use EventCheck as C;
                     let needs_window = matches!(e.check, C::OffHours | C::VisitHours);
-                    let needs_limit = matches!(e.check, C::ConnectedPerPerson | C::AttemptsPerNumber | C::VisitMembers);
+                    let needs_limit = matches!(
+                        e.check,
+                        C::ConnectedPerPerson | C::AttemptsPerNumber | C::VisitMembers
+                    );
                     let needs_hours = matches!(e.check, C::VisitEntryLate | C::NoteLate);
                     let needs_phrases = matches!(e.check, C::AfterStopRequest | C::NoteMismatch);
                     let (start, end) = if needs_window {
-                        (Some(cx.require_num("event.start", &e.start, &params)), Some(cx.require_num("event.end", &e.end, &params)))
+                        (
+                            Some(cx.require_num("event.start", &e.start, &params)),
+                            Some(cx.require_num("event.end", &e.end, &params)),
+                        )
                     } else {
                         (None, None)
                     };
-                    let limit = if needs_limit { Some(cx.require_num("event.limit", &e.limit, &params)) } else { None };
-                    let hours = if needs_hours { Some(cx.require_num("event.hours", &e.hours, &params)) } else { None };
+                    let limit = if needs_limit {
+                        Some(cx.require_num("event.limit", &e.limit, &params))
+                    } else {
+                        None
+                    };
+                    let hours = if needs_hours {
+                        Some(cx.require_num("event.hours", &e.hours, &params))
+                    } else {
+                        None
+                    };
                     let ratio = cx.num("event.ratio", &e.ratio, &params);
-                    let phrases = if needs_phrases { Some(cx.list("event.phrases", &e.phrases)) } else { None };
-                    Kind::Event { check: e.check, start, end, limit, hours, ratio, phrases }
+                    let phrases = if needs_phrases {
+                        Some(cx.list("event.phrases", &e.phrases))
+                    } else {
+                        None
+                    };
+                    Kind::Event {
+                        check: e.check,
+                        start,
+                        end,
+                        limit,
+                        hours,
+                        ratio,
+                        phrases,
+                    }
                 }
                 None => {
-                    cx.err("pack.missing_field", "event", "an event rule needs [rules.event]");
-                    Kind::Event { check: EventCheck::OffHours, start: None, end: None, limit: None, hours: None, ratio: None, phrases: None }
+                    cx.err(
+                        "pack.missing_field",
+                        "event",
+                        "an event rule needs [rules.event]",
+                    );
+                    Kind::Event {
+                        check: EventCheck::OffHours,
+                        start: None,
+                        end: None,
+                        limit: None,
+                        hours: None,
+                        ratio: None,
+                        phrases: None,
+                    }
                 }
             },
         };
         // Examples: at least one hit and one miss per rule (the default pack has three each).
         if def.examples.hit.is_empty() || def.examples.miss.is_empty() {
-            cx.err("pack.missing_examples", "examples", "every rule needs `hit` and `miss` examples");
+            cx.err(
+                "pack.missing_examples",
+                "examples",
+                "every rule needs `hit` and `miss` examples",
+            );
         }
         let triggers = match &kind {
             Kind::Content { m } => {
@@ -696,8 +1120,14 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         pat.push_str(&regex::escape(&normalize_phrase(rest)));
         pat.push('$');
         match Regex::new(&pat) {
-            Ok(re) => sms_templates.push(SmsTemplate { re, clients: t.clients.clone() }),
-            Err(e) => errors.push(PackError::new("pack.invalid_template", first_file, e.to_string()).field(format!("sms_templates[{i}].text"))),
+            Ok(re) => sms_templates.push(SmsTemplate {
+                re,
+                clients: t.clients.clone(),
+            }),
+            Err(e) => errors.push(
+                PackError::new("pack.invalid_template", first_file, e.to_string())
+                    .field(format!("sms_templates[{i}].text")),
+            ),
         }
     }
 
@@ -716,9 +1146,11 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         pat_off.push(pat_lists.len() as u32);
     }
     let patterns: Vec<String> = patterns.into_iter().map(|(p, _)| p).collect();
-    let ac = build_automaton(&patterns).map_err(|e| PackErrors(vec![PackError::new("pack.automaton", first_file, e)]))?;
+    let ac = build_automaton(&patterns)
+        .map_err(|e| PackErrors(vec![PackError::new("pack.automaton", first_file, e)]))?;
 
     Ok(Compiled {
+        pack_ref: format!("{}@{}", meta.id, meta.version),
         meta,
         ac,
         pat_off,
@@ -728,12 +1160,24 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         rules,
         negation,
         party,
-        params: Params { defaults: params, clients },
+        params: Params {
+            defaults: params,
+            clients,
+        },
         scorecard: Scorecard {
             base: sc.base,
             pass_score: sc.pass_score,
             red_line,
-            items: sc.items.into_iter().map(|i| ScoreItem { id: i.id, title: i.title, weight: i.weight, categories: i.categories }).collect(),
+            items: sc
+                .items
+                .into_iter()
+                .map(|i| ScoreItem {
+                    id: i.id,
+                    title: i.title,
+                    weight: i.weight,
+                    categories: i.categories,
+                })
+                .collect(),
         },
         sms_templates,
         default_tz,

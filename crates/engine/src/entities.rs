@@ -18,7 +18,10 @@ pub struct Entity {
 }
 
 fn is_cn_digit(c: char) -> bool {
-    matches!(c, '零' | '〇' | '一' | '二' | '两' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '幺')
+    matches!(
+        c,
+        '零' | '〇' | '一' | '二' | '两' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '幺'
+    )
 }
 
 fn cn_digit(c: char) -> Option<u32> {
@@ -116,7 +119,11 @@ fn id_checksum_ok(d: &[u8]) -> bool {
     if d.len() != 18 || !d[..17].iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let s: u32 = d[..17].iter().zip(W).map(|(c, w)| u32::from(c - b'0') * w).sum();
+    let s: u32 = d[..17]
+        .iter()
+        .zip(W)
+        .map(|(c, w)| u32::from(c - b'0') * w)
+        .sum();
     let want = C[(s % 11) as usize];
     d[17].to_ascii_lowercase() == want
 }
@@ -159,25 +166,59 @@ fn address_re() -> &'static Regex {
 }
 
 /// Characters before a bare number that make it an amount of money (还三千, 欠了五万).
-const MONEY_LEAD: &[char] = &['还', '付', '转', '存', '欠', '共', '计', '额', '剩', '交', '差', '清'];
+const MONEY_LEAD: &[char] = &[
+    '还', '付', '转', '存', '欠', '共', '计', '额', '剩', '交', '差', '清',
+];
 const MONEY_UNIT: &[&str] = &["元", "块", "圆", "rmb", "人民币"];
 /// Words after a bare number that make it a sum in repayment talk.
-const MONEY_TAIL: &[&str] = &["吧", "可以", "就行", "行吗", "行不行", "左右", "够", "可不可以", "能不能", "怎么样"];
+const MONEY_TAIL: &[&str] = &[
+    "吧",
+    "可以",
+    "就行",
+    "行吗",
+    "行不行",
+    "左右",
+    "够",
+    "可不可以",
+    "能不能",
+    "怎么样",
+];
+
+/// Characters one of which every date expression contains (cheap guard before the regex).
+pub const DATE_CHARS: &[char] = &[
+    '今', '明', '后', '周', '期', '拜', '月', '号', '日', '天', '年', '/', '-', '.',
+];
 
 /// Detect the requested entity kinds in normalised text.
 pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
     let want = |k: EntityKind| kinds.contains(&k);
-    if want(EntityKind::Date) {
+    if want(EntityKind::Date) && text.contains(DATE_CHARS) {
         for m in date_re().find_iter(text) {
-            out.push(Entity { kind: EntityKind::Date, start: m.start(), end: m.end(), value: None });
+            out.push(Entity {
+                kind: EntityKind::Date,
+                start: m.start(),
+                end: m.end(),
+                value: None,
+            });
         }
     }
-    if want(EntityKind::Address) {
+    if want(EntityKind::Address) && text.contains('号') {
         for m in address_re().find_iter(text) {
-            out.push(Entity { kind: EntityKind::Address, start: m.start(), end: m.end(), value: None });
+            out.push(Entity {
+                kind: EntityKind::Address,
+                start: m.start(),
+                end: m.end(),
+                value: None,
+            });
         }
     }
-    let numeric = [EntityKind::Money, EntityKind::IdNumber, EntityKind::BankCard, EntityKind::Phone];
+    let numeric = [
+        EntityKind::Money,
+        EntityKind::IdNumber,
+        EntityKind::BankCard,
+        EntityKind::AccountNumber,
+        EntityKind::Phone,
+    ];
     if !numeric.iter().any(|k| want(*k)) {
         return;
     }
@@ -186,9 +227,21 @@ pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < text.len() {
-        let c = match text[i..].chars().next() {
-            Some(c) => c,
-            None => break,
+        let x = bytes[i];
+        if x < 0x80 && !x.is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let c = if (0xE0..0xF0).contains(&x) && i + 2 < bytes.len() {
+            let u = ((u32::from(x) & 0x0F) << 12)
+                | ((u32::from(bytes[i + 1]) & 0x3F) << 6)
+                | (u32::from(bytes[i + 2]) & 0x3F);
+            char::from_u32(u).unwrap_or('\0')
+        } else {
+            match text[i..].chars().next() {
+                Some(c) => c,
+                None => break,
+            }
         };
         let is_ascii_num = c.is_ascii_digit();
         let is_cn = is_cn_digit(c) || (c == '十' || c == '百' || c == '千');
@@ -223,7 +276,11 @@ pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
             }
             if !has_unit {
                 // Digits read out one by one: map to ASCII for ID/card/phone checks.
-                digits = text[start..end].chars().filter_map(cn_digit).map(|d| char::from(b'0' + d as u8)).collect();
+                digits = text[start..end]
+                    .chars()
+                    .filter_map(cn_digit)
+                    .map(|d| char::from(b'0' + d as u8))
+                    .collect();
             }
         }
         let rest = &text[end..];
@@ -243,31 +300,71 @@ pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
         if long_number {
             let d = digits.as_bytes();
             if want(EntityKind::IdNumber) && d.len() == 18 && id_checksum_ok(d) {
-                out.push(Entity { kind: EntityKind::IdNumber, start, end, value: None });
-            } else if want(EntityKind::BankCard) && (16..=19).contains(&d.len()) && d.iter().all(u8::is_ascii_digit) && luhn_ok(d) {
-                out.push(Entity { kind: EntityKind::BankCard, start, end, value: None });
+                out.push(Entity {
+                    kind: EntityKind::IdNumber,
+                    start,
+                    end,
+                    value: None,
+                });
+            } else if want(EntityKind::BankCard)
+                && (16..=19).contains(&d.len())
+                && d.iter().all(u8::is_ascii_digit)
+                && luhn_ok(d)
+            {
+                out.push(Entity {
+                    kind: EntityKind::BankCard,
+                    start,
+                    end,
+                    value: None,
+                });
             } else if want(EntityKind::Phone)
                 && ((d.len() == 11 && d[0] == b'1' && (b'3'..=b'9').contains(&d[1]))
                     || (d.len() >= 10 && d.len() <= 12 && d[0] == b'0'))
             {
-                out.push(Entity { kind: EntityKind::Phone, start, end, value: None });
+                out.push(Entity {
+                    kind: EntityKind::Phone,
+                    start,
+                    end,
+                    value: None,
+                });
+            } else if want(EntityKind::AccountNumber) && (15..=19).contains(&d.len()) {
+                out.push(Entity {
+                    kind: EntityKind::AccountNumber,
+                    start,
+                    end,
+                    value: None,
+                });
             }
         } else if want(EntityKind::Money) {
-            let value = if is_ascii_num { digits.parse::<f64>().ok() } else { parse_cn_number(&text[start..end]) };
+            let value = if is_ascii_num {
+                digits.parse::<f64>().ok()
+            } else {
+                parse_cn_number(&text[start..end])
+            };
             let lead = text[..start].chars().next_back();
             let led = lead.is_some_and(|l| MONEY_LEAD.contains(&l));
             // A round sum standing alone in a clause, or followed by 吧/可以/左右 (plan talk):
             // "一月十五号|一千|在APP上还", "四千可以".
-            let alone = lead.is_none_or(|l| matches!(l, '|' | '!' | '?' | '\u{1}' | '是' | '先' | '就'))
-                && (after_mult.is_empty() || after_mult.starts_with(['|', '!', '?', '\u{1}']) || MONEY_TAIL.iter().any(|t| after_mult.starts_with(t)));
+            let alone = lead
+                .is_none_or(|l| matches!(l, '|' | '!' | '?' | '\u{1}' | '是' | '先' | '就'))
+                && (after_mult.is_empty()
+                    || after_mult.starts_with(['|', '!', '?', '\u{1}'])
+                    || MONEY_TAIL.iter().any(|t| after_mult.starts_with(t)));
             if let Some(v) = value
-                && (unit.is_some() || (led && (mult > 1.0 || v >= 10.0)) || (alone && v * mult >= 100.0))
+                && (unit.is_some()
+                    || (led && (mult > 1.0 || v >= 10.0))
+                    || (alone && v * mult >= 100.0))
             {
                 let mut e = end + (rest.len() - after_mult.len());
                 if let Some(u) = unit {
                     e += u.len();
                 }
-                out.push(Entity { kind: EntityKind::Money, start, end: e, value: Some(v * mult) });
+                out.push(Entity {
+                    kind: EntityKind::Money,
+                    start,
+                    end: e,
+                    value: Some(v * mult),
+                });
                 end = e;
             }
         }
@@ -285,7 +382,9 @@ mod tests {
     fn kinds(text: &str, k: &[EntityKind]) -> Vec<(EntityKind, String, Option<f64>)> {
         let mut v = Vec::new();
         detect(text, k, &mut v);
-        v.into_iter().map(|e| (e.kind, text[e.start..e.end].to_string(), e.value)).collect()
+        v.into_iter()
+            .map(|e| (e.kind, text[e.start..e.end].to_string(), e.value))
+            .collect()
     }
 
     #[test]
@@ -301,7 +400,10 @@ mod tests {
 
     #[test]
     fn money() {
-        let m = kinds("您一共欠款12860.5元|先还三千块|还两千", &[EntityKind::Money]);
+        let m = kinds(
+            "您一共欠款12860.5元|先还三千块|还两千",
+            &[EntityKind::Money],
+        );
         let vals: Vec<f64> = m.iter().filter_map(|x| x.2).collect();
         assert_eq!(vals, vec![12860.5, 3000.0, 2000.0]);
         assert_eq!(kinds("1.5万元", &[EntityKind::Money])[0].2, Some(15000.0));
@@ -311,10 +413,19 @@ mod tests {
     #[test]
     fn ids_cards_phones() {
         // Synthetic ID with a valid checksum; card passing Luhn.
-        assert_eq!(kinds("身份证号11010519491231002x", &[EntityKind::IdNumber]).len(), 1);
+        assert_eq!(
+            kinds("身份证号11010519491231002x", &[EntityKind::IdNumber]).len(),
+            1
+        );
         assert!(kinds("身份证号110105194912310021", &[EntityKind::IdNumber]).is_empty());
-        assert_eq!(kinds("卡号4111111111111112", &[EntityKind::BankCard]).len(), 0);
-        assert_eq!(kinds("卡号4111111111111111", &[EntityKind::BankCard]).len(), 1);
+        assert_eq!(
+            kinds("卡号4111111111111112", &[EntityKind::BankCard]).len(),
+            0
+        );
+        assert_eq!(
+            kinds("卡号4111111111111111", &[EntityKind::BankCard]).len(),
+            1
+        );
         assert_eq!(kinds("电话13812345678", &[EntityKind::Phone]).len(), 1);
     }
 
@@ -324,6 +435,9 @@ mod tests {
         assert!(!kinds("15号前", &[EntityKind::Date]).is_empty());
         assert!(!kinds("三天之内", &[EntityKind::Date]).is_empty());
         assert!(kinds("你好", &[EntityKind::Date]).is_empty());
-        assert_eq!(kinds("你住在朝阳区建国路88号3栋2单元", &[EntityKind::Address]).len(), 1);
+        assert_eq!(
+            kinds("你住在朝阳区建国路88号3栋2单元", &[EntityKind::Address]).len(),
+            1
+        );
     }
 }

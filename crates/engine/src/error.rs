@@ -17,7 +17,14 @@ pub struct PackError {
 
 impl PackError {
     pub fn new(code: &'static str, file: &str, message: impl Into<String>) -> Self {
-        PackError { code, file: file.to_string(), line: None, rule: None, field: None, message: message.into() }
+        PackError {
+            code,
+            file: file.to_string(),
+            line: None,
+            rule: None,
+            field: None,
+            message: message.into(),
+        }
     }
     pub fn rule(mut self, rule: &str) -> Self {
         self.rule = Some(rule.to_string());

@@ -53,8 +53,18 @@ pub struct Evaluation {
 }
 
 /// Score `results` against `truth` (id → categories) over the `scored` categories.
-pub fn evaluate(results: &[InspectionResult], truth: &HashMap<String, BTreeSet<String>>, scored: &BTreeSet<String>) -> Evaluation {
-    let mut ev = Evaluation { per_category: scored.iter().map(|c| (c.clone(), Counts::default())).collect(), ..Default::default() };
+pub fn evaluate(
+    results: &[InspectionResult],
+    truth: &HashMap<String, BTreeSet<String>>,
+    scored: &BTreeSet<String>,
+) -> Evaluation {
+    let mut ev = Evaluation {
+        per_category: scored
+            .iter()
+            .map(|c| (c.clone(), Counts::default()))
+            .collect(),
+        ..Default::default()
+    };
     for r in results {
         let Some(t) = truth.get(&r.id) else {
             ev.unlabelled += 1;
@@ -72,13 +82,33 @@ pub fn evaluate(results: &[InspectionResult], truth: &HashMap<String, BTreeSet<S
                         .findings
                         .iter()
                         .filter(|f| f.category.as_str() == c)
-                        .map(|f| format!("{} «{}»", f.rule, if f.excerpt.is_empty() { &f.message } else { &f.excerpt }))
+                        .map(|f| {
+                            format!(
+                                "{} «{}»",
+                                f.rule,
+                                if f.excerpt.is_empty() {
+                                    &f.message
+                                } else {
+                                    &f.excerpt
+                                }
+                            )
+                        })
                         .collect();
-                    ev.misses.push(Miss { id: r.id.clone(), category: c.clone(), kind: "FP", evidence: evidence.join("; ") });
+                    ev.misses.push(Miss {
+                        id: r.id.clone(),
+                        category: c.clone(),
+                        kind: "FP",
+                        evidence: evidence.join("; "),
+                    });
                 }
                 (false, true) => {
                     e.fn_ += 1;
-                    ev.misses.push(Miss { id: r.id.clone(), category: c.clone(), kind: "FN", evidence: String::new() });
+                    ev.misses.push(Miss {
+                        id: r.id.clone(),
+                        category: c.clone(),
+                        kind: "FN",
+                        evidence: String::new(),
+                    });
                 }
                 (false, false) => {}
             }

@@ -96,8 +96,16 @@ impl EventIndex {
     }
 }
 
-pub(crate) fn local(c: &Compiled, i: &Interaction, cache: &mut HashMap<String, TimeZone>) -> jiff::Zoned {
-    let name = i.contact.as_ref().and_then(|k| k.timezone.as_deref()).or(i.timezone.as_deref());
+pub(crate) fn local(
+    c: &Compiled,
+    i: &Interaction,
+    cache: &mut HashMap<String, TimeZone>,
+) -> jiff::Zoned {
+    let name = i
+        .contact
+        .as_ref()
+        .and_then(|k| k.timezone.as_deref())
+        .or(i.timezone.as_deref());
     let tz = match name {
         Some(n) => cache
             .entry(n.to_string())
@@ -145,7 +153,10 @@ impl IndexBuilder {
         } else {
             flags |= F_CONTACT;
         }
-        if i.kind == Channel::Call && i.is_connected() && engine.customer_said(i, EventCheck::AfterStopRequest) {
+        if i.kind == Channel::Call
+            && i.is_connected()
+            && engine.customer_said(i, EventCheck::AfterStopRequest)
+        {
             flags |= F_STOP;
         }
         if i.kind == Channel::Note && engine.note_claims(i) {
@@ -153,10 +164,24 @@ impl IndexBuilder {
         }
         let person = self.persons.get(&i.person_key());
         let number = i.number_key().map_or(NONE, |n| self.numbers.get(&n));
-        let contact = i.contact.as_ref().and_then(|k| k.id.as_deref()).map_or(NONE, |k| self.contacts.get(k));
+        let contact = i
+            .contact
+            .as_ref()
+            .and_then(|k| k.id.as_deref())
+            .map_or(NONE, |k| self.contacts.get(k));
         let case = self.cases.get(&i.case_id);
         let client = self.clients.get(&i.client);
-        self.obs.push(Observation { ordinal, ts: i.started_at.as_second(), day, person, number, contact, case, client, flags });
+        self.obs.push(Observation {
+            ordinal,
+            ts: i.started_at.as_second(),
+            day,
+            person,
+            number,
+            contact,
+            case,
+            client,
+            flags,
+        });
         self.ids.push(i.id.clone().into_boxed_str());
     }
 
@@ -169,15 +194,32 @@ impl IndexBuilder {
                 _ => continue,
             };
             if key != NONE {
-                self.flags.push((by_case, key, f.flag, f.set_at.as_second()));
+                self.flags
+                    .push((by_case, key, f.flag, f.set_at.as_second()));
             }
         }
         let mut hits: HashMap<u32, Vec<EventHit>> = HashMap::new();
-        fn push(hits: &mut HashMap<u32, Vec<EventHit>>, ord: u32, rule: u32, message: String, excerpt: String) {
-            hits.entry(ord).or_default().push(EventHit { rule, message, excerpt });
+        fn push(
+            hits: &mut HashMap<u32, Vec<EventHit>>,
+            ord: u32,
+            rule: u32,
+            message: String,
+            excerpt: String,
+        ) {
+            hits.entry(ord).or_default().push(EventHit {
+                rule,
+                message,
+                excerpt,
+            });
         }
         let fmt_ts = |ts: i64| -> String {
-            Timestamp::from_second(ts).map(|t| t.to_zoned(c.default_tz.clone()).strftime("%m-%d %H:%M").to_string()).unwrap_or_default()
+            Timestamp::from_second(ts)
+                .map(|t| {
+                    t.to_zoned(c.default_tz.clone())
+                        .strftime("%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default()
         };
         // Order: by (person, day, time) — and by (number, day, time) for attempts.
         let mut by_person: Vec<u32> = (0..self.obs.len() as u32).collect();
@@ -185,7 +227,9 @@ impl IndexBuilder {
             let o = &self.obs[k as usize];
             (o.person, o.day, o.ts, o.ordinal)
         });
-        let mut by_number: Vec<u32> = (0..self.obs.len() as u32).filter(|&k| self.obs[k as usize].number != NONE).collect();
+        let mut by_number: Vec<u32> = (0..self.obs.len() as u32)
+            .filter(|&k| self.obs[k as usize].number != NONE)
+            .collect();
         by_number.sort_by_key(|&k| {
             let o = &self.obs[k as usize];
             (o.number, o.day, o.ts, o.ordinal)
@@ -195,12 +239,29 @@ impl IndexBuilder {
             let o = &self.obs[k as usize];
             (o.case, o.day, o.ts, o.ordinal)
         });
-        let client_name = |o: &Observation| self.clients.names.get(o.client as usize).map(String::as_str).unwrap_or("");
+        let client_name = |o: &Observation| {
+            self.clients
+                .names
+                .get(o.client as usize)
+                .map(String::as_str)
+                .unwrap_or("")
+        };
         for (ri, r) in c.rules.iter().enumerate() {
-            let Kind::Event { check, limit, .. } = &r.kind else { continue };
+            let Kind::Event { check, limit, .. } = &r.kind else {
+                continue;
+            };
             let ri = ri as u32;
-            let lim = |o: &Observation| limit.as_ref().and_then(|l| c.params.num(client_name(o), l)).unwrap_or(f64::INFINITY);
-            let disabled = |o: &Observation| c.params.rule_disabled(client_name(o), &r.id) || !r.scope.clients.is_empty() && !r.scope.clients.iter().any(|x| x == client_name(o));
+            let lim = |o: &Observation| {
+                limit
+                    .as_ref()
+                    .and_then(|l| c.params.num(client_name(o), l))
+                    .unwrap_or(f64::INFINITY)
+            };
+            let disabled = |o: &Observation| {
+                c.params.rule_disabled(client_name(o), &r.id)
+                    || !r.scope.clients.is_empty()
+                        && !r.scope.clients.iter().any(|x| x == client_name(o))
+            };
             match check {
                 EventCheck::ConnectedPerPerson => {
                     for group in groups(&by_person, &self.obs, |o| (o.person, o.day)) {
@@ -208,14 +269,22 @@ impl IndexBuilder {
                         let mut prior: Vec<i64> = Vec::new();
                         for &k in group {
                             let o = &self.obs[k as usize];
-                            if o.flags & (F_OUTBOUND | F_CONNECTED | F_CALL) != (F_OUTBOUND | F_CONNECTED | F_CALL) {
+                            if o.flags & (F_OUTBOUND | F_CONNECTED | F_CALL)
+                                != (F_OUTBOUND | F_CONNECTED | F_CALL)
+                            {
                                 continue;
                             }
                             n += 1;
                             let l = lim(o);
                             if f64::from(n) > l && !disabled(o) {
                                 let times: Vec<String> = prior.iter().map(|t| fmt_ts(*t)).collect();
-                                push(&mut hits, o.ordinal, ri, format!("{}：当日第{}次接通（上限{}次）", r.title, n, l), format!("同一联系人当日已接通：{}", times.join("、")));
+                                push(
+                                    &mut hits,
+                                    o.ordinal,
+                                    ri,
+                                    format!("{}：当日第{}次接通（上限{}次）", r.title, n, l),
+                                    format!("同一联系人当日已接通：{}", times.join("、")),
+                                );
                             }
                             prior.push(o.ts);
                         }
@@ -232,21 +301,49 @@ impl IndexBuilder {
                             n += 1;
                             let l = lim(o);
                             if f64::from(n) > l && !disabled(o) {
-                                push(&mut hits, o.ordinal, ri, format!("{}：同一号码当日第{}次拨打（上限{}次）", r.title, n, l), String::new());
+                                push(
+                                    &mut hits,
+                                    o.ordinal,
+                                    ri,
+                                    format!(
+                                        "{}：同一号码当日第{}次拨打（上限{}次）",
+                                        r.title, n, l
+                                    ),
+                                    String::new(),
+                                );
                             }
                         }
                     }
                 }
                 EventCheck::DoNotCall => {
                     for o in &self.obs {
-                        if o.flags & (F_OUTBOUND | F_CONTACT) != (F_OUTBOUND | F_CONTACT) || disabled(o) {
+                        if o.flags & (F_OUTBOUND | F_CONTACT) != (F_OUTBOUND | F_CONTACT)
+                            || disabled(o)
+                        {
                             continue;
                         }
-                        let set = self.flags.iter().filter(|(by_case, key, kind, at)| {
-                            *kind == FlagKind::DoNotCall && *at < o.ts && if *by_case { *key == o.case } else { *key == o.contact }
-                        }).map(|f| f.3).min();
+                        let set = self
+                            .flags
+                            .iter()
+                            .filter(|(by_case, key, kind, at)| {
+                                *kind == FlagKind::DoNotCall
+                                    && *at < o.ts
+                                    && if *by_case {
+                                        *key == o.case
+                                    } else {
+                                        *key == o.contact
+                                    }
+                            })
+                            .map(|f| f.3)
+                            .min();
                         if let Some(at) = set {
-                            push(&mut hits, o.ordinal, ri, format!("{}：该联系人已于{}标记禁止致电", r.title, fmt_ts(at)), String::new());
+                            push(
+                                &mut hits,
+                                o.ordinal,
+                                ri,
+                                format!("{}：该联系人已于{}标记禁止致电", r.title, fmt_ts(at)),
+                                String::new(),
+                            );
                         }
                     }
                 }
@@ -260,7 +357,18 @@ impl IndexBuilder {
                                 && o.flags & (F_OUTBOUND | F_CONTACT) == (F_OUTBOUND | F_CONTACT)
                                 && !disabled(o)
                             {
-                                push(&mut hits, o.ordinal, ri, format!("{}：对方已于{}要求停止联系或表示投诉（{}），当日仍再次联系", r.title, fmt_ts(t), id), String::new());
+                                push(
+                                    &mut hits,
+                                    o.ordinal,
+                                    ri,
+                                    format!(
+                                        "{}：对方已于{}要求停止联系或表示投诉（{}），当日仍再次联系",
+                                        r.title,
+                                        fmt_ts(t),
+                                        id
+                                    ),
+                                    String::new(),
+                                );
                             }
                             if o.flags & F_STOP != 0 && stop_at.is_none() {
                                 stop_at = Some((o.ts, &self.ids[k as usize]));
@@ -269,14 +377,34 @@ impl IndexBuilder {
                     }
                     // A complaint-risk flag set earlier the same local day counts as a stop signal.
                     for o in &self.obs {
-                        if o.flags & (F_OUTBOUND | F_CONTACT) != (F_OUTBOUND | F_CONTACT) || disabled(o) {
+                        if o.flags & (F_OUTBOUND | F_CONTACT) != (F_OUTBOUND | F_CONTACT)
+                            || disabled(o)
+                        {
                             continue;
                         }
                         let flagged = self.flags.iter().any(|(by_case, key, kind, at)| {
-                            *kind == FlagKind::ComplaintRisk && *at < o.ts && o.ts - *at < 86_400 && same_local_day(c, *at, o) && if *by_case { *key == o.case } else { *key == o.contact }
+                            *kind == FlagKind::ComplaintRisk
+                                && *at < o.ts
+                                && o.ts - *at < 86_400
+                                && same_local_day(c, *at, o)
+                                && if *by_case {
+                                    *key == o.case
+                                } else {
+                                    *key == o.contact
+                                }
                         });
-                        if flagged && hits.get(&o.ordinal).is_none_or(|v| !v.iter().any(|h| h.rule == ri)) {
-                            push(&mut hits, o.ordinal, ri, format!("{}：当日已标记投诉风险后仍再次联系", r.title), String::new());
+                        if flagged
+                            && hits
+                                .get(&o.ordinal)
+                                .is_none_or(|v| !v.iter().any(|h| h.rule == ri))
+                        {
+                            push(
+                                &mut hits,
+                                o.ordinal,
+                                ri,
+                                format!("{}：当日已标记投诉风险后仍再次联系", r.title),
+                                String::new(),
+                            );
                         }
                     }
                 }
@@ -289,7 +417,16 @@ impl IndexBuilder {
                         for &k in group {
                             let o = &self.obs[k as usize];
                             if o.flags & F_NOTE_CLAIMS != 0 && !connected && !disabled(o) {
-                                push(&mut hits, o.ordinal, ri, format!("{}：催记记载已与客户沟通，但当日该案件无接通录音", r.title), String::new());
+                                push(
+                                    &mut hits,
+                                    o.ordinal,
+                                    ri,
+                                    format!(
+                                        "{}：催记记载已与客户沟通，但当日该案件无接通录音",
+                                        r.title
+                                    ),
+                                    String::new(),
+                                );
                             }
                         }
                     }
@@ -297,33 +434,72 @@ impl IndexBuilder {
                 _ => {}
             }
         }
-        EventIndex { hits, interactions: self.obs.len(), flags: self.flags.len() }
+        EventIndex {
+            hits,
+            interactions: self.obs.len(),
+            flags: self.flags.len(),
+        }
     }
 }
 
 fn same_local_day(c: &Compiled, at: i64, o: &Observation) -> bool {
     Timestamp::from_second(at)
-        .map(|t| (t.to_zoned(c.default_tz.clone()).date() - jiff::civil::date(1970, 1, 1)).get_days() == o.day)
+        .map(|t| {
+            (t.to_zoned(c.default_tz.clone()).date() - jiff::civil::date(1970, 1, 1)).get_days()
+                == o.day
+        })
         .unwrap_or(false)
 }
 
 /// Runs of `order` with equal keys.
-fn groups<'a, K: PartialEq>(order: &'a [u32], obs: &'a [Observation], key: impl Fn(&Observation) -> K + 'a) -> impl Iterator<Item = &'a [u32]> + 'a {
+fn groups<'a, K: PartialEq>(
+    order: &'a [u32],
+    obs: &'a [Observation],
+    key: impl Fn(&Observation) -> K + 'a,
+) -> impl Iterator<Item = &'a [u32]> + 'a {
     order.chunk_by(move |a, b| key(&obs[*a as usize]) == key(&obs[*b as usize]))
 }
 
 /// Event rules that need only the interaction itself (hours, visits, notes, SMS, recording).
-pub(crate) fn single(c: &Compiled, r: &Rule, i: &Interaction, tz_cache: &mut HashMap<String, TimeZone>) -> Option<(String, String)> {
-    let Kind::Event { check, start, end, limit, hours, ratio, .. } = &r.kind else { return None };
+pub(crate) fn single(
+    c: &Compiled,
+    r: &Rule,
+    i: &Interaction,
+    tz_cache: &mut HashMap<String, TimeZone>,
+) -> Option<(String, String)> {
+    let Kind::Event {
+        check,
+        start,
+        end,
+        limit,
+        hours,
+        ratio,
+        ..
+    } = &r.kind
+    else {
+        return None;
+    };
     let client = i.client.as_str();
-    let num = |n: &Option<Num>, d: f64| n.as_ref().and_then(|n| c.params.num(client, n)).unwrap_or(d);
+    let num = |n: &Option<Num>, d: f64| {
+        n.as_ref()
+            .and_then(|n| c.params.num(client, n))
+            .unwrap_or(d)
+    };
     let visit = i.visit.as_ref();
     let end_ts = i.ended_at.unwrap_or(i.started_at);
-    let hours_between = |a: Timestamp, b: Timestamp| (b.as_second() - a.as_second()) as f64 / 3600.0;
+    let hours_between =
+        |a: Timestamp, b: Timestamp| (b.as_second() - a.as_second()) as f64 / 3600.0;
     let mut outside = |zs: &Option<Num>, ze: &Option<Num>| -> Option<String> {
-        let (s, e) = (c.params.time(client, zs.as_ref()?)?, c.params.time(client, ze.as_ref()?)?);
+        let (s, e) = (
+            c.params.time(client, zs.as_ref()?)?,
+            c.params.time(client, ze.as_ref()?)?,
+        );
         let t = local(c, i, tz_cache).time();
-        let bad = if s > e { t >= s || t < e } else { t >= s && t < e };
+        let bad = if s > e {
+            t >= s || t < e
+        } else {
+            t >= s && t < e
+        };
         bad.then(|| format!("当地时间{}", t.strftime("%H:%M")))
     };
     match check {
@@ -331,21 +507,56 @@ pub(crate) fn single(c: &Compiled, r: &Rule, i: &Interaction, tz_cache: &mut Has
             if !(i.is_outbound() && matches!(i.kind, Channel::Call | Channel::Sms)) {
                 return None;
             }
-            outside(start, end).map(|w| (format!("{}：{}联系（禁止时段{}–{}）", r.title, w, show_time(c, client, start), show_time(c, client, end)), String::new()))
+            outside(start, end).map(|w| {
+                (
+                    format!(
+                        "{}：{}联系（禁止时段{}–{}）",
+                        r.title,
+                        w,
+                        show_time(c, client, start),
+                        show_time(c, client, end)
+                    ),
+                    String::new(),
+                )
+            })
         }
         EventCheck::VisitHours => {
             if i.kind != Channel::Visit {
                 return None;
             }
             // Allowed window start–end: a visit outside it violates.
-            let (s, e) = (c.params.time(client, start.as_ref()?)?, c.params.time(client, end.as_ref()?)?);
+            let (s, e) = (
+                c.params.time(client, start.as_ref()?)?,
+                c.params.time(client, end.as_ref()?)?,
+            );
             let t = local(c, i, tz_cache).time();
-            (t < s || t >= e).then(|| (format!("{}：当地时间{}外访（允许{}–{}）", r.title, t.strftime("%H:%M"), s.strftime("%H:%M"), e.strftime("%H:%M")), String::new()))
+            (t < s || t >= e).then(|| {
+                (
+                    format!(
+                        "{}：当地时间{}外访（允许{}–{}）",
+                        r.title,
+                        t.strftime("%H:%M"),
+                        s.strftime("%H:%M"),
+                        e.strftime("%H:%M")
+                    ),
+                    String::new(),
+                )
+            })
         }
         EventCheck::VisitMembers => {
             let v = visit.filter(|_| i.kind == Channel::Visit)?;
             let min = num(limit, 2.0);
-            ((v.members.len() as f64) < min).then(|| (format!("{}：外访人员{}人（至少{}人）", r.title, v.members.len(), min), v.members.join("、")))
+            ((v.members.len() as f64) < min).then(|| {
+                (
+                    format!(
+                        "{}：外访人员{}人（至少{}人）",
+                        r.title,
+                        v.members.len(),
+                        min
+                    ),
+                    v.members.join("、"),
+                )
+            })
         }
         EventCheck::VisitApplication => {
             if i.kind != Channel::Visit {
@@ -353,17 +564,28 @@ pub(crate) fn single(c: &Compiled, r: &Rule, i: &Interaction, tz_cache: &mut Has
             }
             match visit.and_then(|v| v.application_approved_at) {
                 Some(a) if a <= i.started_at => None,
-                Some(a) => Some((format!("{}：外访申请审批时间{}晚于外访开始", r.title, a), String::new())),
-                None => Some((format!("{}：外访前无已审批的外访申请", r.title), String::new())),
+                Some(a) => Some((
+                    format!("{}：外访申请审批时间{}晚于外访开始", r.title, a),
+                    String::new(),
+                )),
+                None => Some((
+                    format!("{}：外访前无已审批的外访申请", r.title),
+                    String::new(),
+                )),
             }
         }
         EventCheck::VisitPhotos => {
             if i.kind != Channel::Visit {
                 return None;
             }
-            visit.is_none_or(|v| v.photos.is_empty()).then(|| (format!("{}：外访无现场照片", r.title), String::new()))
+            visit
+                .is_none_or(|v| v.photos.is_empty())
+                .then(|| (format!("{}：外访无现场照片", r.title), String::new()))
         }
-        EventCheck::VisitRecording => (i.kind == Channel::Visit && i.recording.is_none() && i.segments.is_empty()).then(|| (format!("{}：外访无录音", r.title), String::new())),
+        EventCheck::VisitRecording => {
+            (i.kind == Channel::Visit && i.recording.is_none() && i.segments.is_empty())
+                .then(|| (format!("{}：外访无录音", r.title), String::new()))
+        }
         EventCheck::VisitEntryLate => {
             if i.kind != Channel::Visit {
                 return None;
@@ -371,7 +593,15 @@ pub(crate) fn single(c: &Compiled, r: &Rule, i: &Interaction, tz_cache: &mut Has
             let max = num(hours, 24.0);
             let entered = visit.and_then(|v| v.entered_at).or(i.submitted_at)?;
             let h = hours_between(end_ts, entered);
-            (h > max).then(|| (format!("{}：外访结束{:.1}小时后才录入（时限{}小时）", r.title, h, max), String::new()))
+            (h > max).then(|| {
+                (
+                    format!(
+                        "{}：外访结束{:.1}小时后才录入（时限{}小时）",
+                        r.title, h, max
+                    ),
+                    String::new(),
+                )
+            })
         }
         EventCheck::NoteLate => {
             if i.kind != Channel::Note {
@@ -379,20 +609,42 @@ pub(crate) fn single(c: &Compiled, r: &Rule, i: &Interaction, tz_cache: &mut Has
             }
             let max = num(hours, 24.0);
             let h = hours_between(i.started_at, i.submitted_at?);
-            (h > max).then(|| (format!("{}：催记在联系后{:.1}小时才提交（时限{}小时）", r.title, h, max), String::new()))
+            (h > max).then(|| {
+                (
+                    format!(
+                        "{}：催记在联系后{:.1}小时才提交（时限{}小时）",
+                        r.title, h, max
+                    ),
+                    String::new(),
+                )
+            })
         }
         EventCheck::RecordingMissing => {
-            if i.kind != Channel::Call || !i.is_connected() || !i.is_outbound() && i.direction.is_none() {
+            if i.kind != Channel::Call
+                || !i.is_connected()
+                || !i.is_outbound() && i.direction.is_none()
+            {
                 return None;
             }
             if i.recording.is_none() && i.segments.is_empty() {
                 return Some((format!("{}：接通通话无录音", r.title), String::new()));
             }
-            let dur = i.ended_at.map(|e| (e.as_second() - i.started_at.as_second()) as f64)?;
+            let dur = i
+                .ended_at
+                .map(|e| (e.as_second() - i.started_at.as_second()) as f64)?;
             let covered = i.segments.iter().map(|s| s.end).fold(0.0, f64::max);
             let min = num(ratio, 0.5);
             (dur >= 30.0 && !i.segments.is_empty() && covered / dur < min).then(|| {
-                (format!("{}：录音/转写仅覆盖{:.0}秒，通话时长{:.0}秒（不足{:.0}%）", r.title, covered, dur, min * 100.0), String::new())
+                (
+                    format!(
+                        "{}：录音/转写仅覆盖{:.0}秒，通话时长{:.0}秒（不足{:.0}%）",
+                        r.title,
+                        covered,
+                        dur,
+                        min * 100.0
+                    ),
+                    String::new(),
+                )
             })
         }
         EventCheck::SmsTemplate => {
@@ -401,10 +653,20 @@ pub(crate) fn single(c: &Compiled, r: &Rule, i: &Interaction, tz_cache: &mut Has
             }
             let text = i.text.as_deref().unwrap_or("");
             let norm = crate::normalize::normalize_phrase(text);
-            let ok = c.sms_templates.iter().any(|t| (t.clients.is_empty() || t.clients.iter().any(|x| x == client)) && t.re.is_match(&norm));
+            let ok = c.sms_templates.iter().any(|t| {
+                (t.clients.is_empty() || t.clients.iter().any(|x| x == client))
+                    && t.re.is_match(&norm)
+            });
             (!ok).then(|| {
-                let claimed = i.template_id.as_deref().map(|t| format!("（声明模板{t}与内容不符）")).unwrap_or_default();
-                (format!("{}：短信内容不符合任何已审批模板{}", r.title, claimed), text.chars().take(60).collect())
+                let claimed = i
+                    .template_id
+                    .as_deref()
+                    .map(|t| format!("（声明模板{t}与内容不符）"))
+                    .unwrap_or_default();
+                (
+                    format!("{}：短信内容不符合任何已审批模板{}", r.title, claimed),
+                    text.chars().take(60).collect(),
+                )
             })
         }
         _ => None,
@@ -412,5 +674,8 @@ pub(crate) fn single(c: &Compiled, r: &Rule, i: &Interaction, tz_cache: &mut Has
 }
 
 fn show_time(c: &Compiled, client: &str, n: &Option<Num>) -> String {
-    n.as_ref().and_then(|n| c.params.time(client, n)).map(|t| t.strftime("%H:%M").to_string()).unwrap_or_default()
+    n.as_ref()
+        .and_then(|n| c.params.time(client, n))
+        .map(|t| t.strftime("%H:%M").to_string())
+        .unwrap_or_default()
 }

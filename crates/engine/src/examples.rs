@@ -37,7 +37,11 @@ impl std::fmt::Display for ExampleFailure {
         if let Some(l) = self.line {
             write!(f, ":{l}")?;
         }
-        write!(f, ": rule `{}`: examples.{}[{}] {:?}: {}", self.rule, self.expected, self.index, self.example, self.problem)
+        write!(
+            f,
+            ": rule `{}`: examples.{}[{}] {:?}: {}",
+            self.rule, self.expected, self.index, self.example, self.problem
+        )
     }
 }
 
@@ -49,7 +53,10 @@ pub struct ExampleReport {
 }
 
 pub fn run(engine: &Engine) -> ExampleReport {
-    let mut rep = ExampleReport { rules: engine.c.rules.len(), ..Default::default() };
+    let mut rep = ExampleReport {
+        rules: engine.c.rules.len(),
+        ..Default::default()
+    };
     for r in &engine.c.rules {
         for (expected, list) in [("hit", &r.examples.hit), ("miss", &r.examples.miss)] {
             for (k, ex) in list.iter().enumerate() {
@@ -94,7 +101,10 @@ fn describe(ex: &ExampleDef) -> String {
 /// `Ok(Some(message))` when the rule fires on the example.
 fn judge(engine: &Engine, r: &Rule, ex: &ExampleDef) -> Result<Option<String>, String> {
     let d = match ex {
-        ExampleDef::Text(t) => ExampleDetail { text: Some(t.clone()), ..Default::default() },
+        ExampleDef::Text(t) => ExampleDetail {
+            text: Some(t.clone()),
+            ..Default::default()
+        },
         ExampleDef::Detailed(d) => d.clone(),
     };
     let result = if let Some(log) = &d.log {
@@ -115,7 +125,13 @@ fn judge(engine: &Engine, r: &Rule, ex: &ExampleDef) -> Result<Option<String>, S
     } else {
         engine.inspect(&build_call(&d)?)
     };
-    Ok(result.findings.iter().find(|f| f.rule == r.id).map(|f| if f.excerpt.is_empty() { f.message.clone() } else { format!("{} «{}»", f.message, f.excerpt) }))
+    Ok(result.findings.iter().find(|f| f.rule == r.id).map(|f| {
+        if f.excerpt.is_empty() {
+            f.message.clone()
+        } else {
+            format!("{} «{}»", f.message, f.excerpt)
+        }
+    }))
 }
 
 fn base(id: &str, kind: Channel, client: Option<&str>) -> Interaction {
@@ -125,12 +141,19 @@ fn base(id: &str, kind: Channel, client: Option<&str>) -> Interaction {
         case_id: "C1".into(),
         agent_id: "A1".into(),
         client: client.unwrap_or("示例委托方").to_string(),
-        started_at: "2026-03-02T10:00:00+08:00".parse().expect("fixed timestamp"),
+        started_at: "2026-03-02T10:00:00+08:00"
+            .parse()
+            .expect("fixed timestamp"),
         ended_at: None,
         direction: Some(Direction::Outbound),
         outcome: Some(Outcome::Connected),
         party: Some(Party::Debtor),
-        contact: Some(Contact { id: Some("K1".into()), relation: None, number: Some("13800000001".into()), timezone: None }),
+        contact: Some(Contact {
+            id: Some("K1".into()),
+            relation: None,
+            number: Some("13800000001".into()),
+            timezone: None,
+        }),
         segments: vec![],
         text: None,
         recording: Some("rec.wav".into()),
@@ -147,7 +170,10 @@ fn build_call(d: &ExampleDetail) -> Result<Interaction, String> {
     let mut i = base("example", channel, d.client.as_deref());
     i.party = Some(d.party.unwrap_or(Party::Debtor));
     if let Some(b) = d.balance {
-        i.case = Some(CaseContext { balance: Some(b), ..Default::default() });
+        i.case = Some(CaseContext {
+            balance: Some(b),
+            ..Default::default()
+        });
     }
     if matches!(channel, Channel::Sms | Channel::Note) {
         i.text = d.text.clone();
@@ -160,13 +186,20 @@ fn build_call(d: &ExampleDetail) -> Result<Interaction, String> {
             (t, t + len.max(0.5))
         });
         t = e + 0.5;
-        i.segments.push(Segment { speaker, start: s, end: e, text: text.to_string() });
+        i.segments.push(Segment {
+            speaker,
+            start: s,
+            end: e,
+            text: text.to_string(),
+        });
     };
     if let Some(text) = &d.text {
         push(d.speaker.unwrap_or(Speaker::Agent), None, text);
     }
     for (n, line) in d.turns.iter().flatten().enumerate() {
-        let (head, text) = line.split_once(':').ok_or(format!("turns[{n}]: expected `A: …` or `C: …`"))?;
+        let (head, text) = line
+            .split_once(':')
+            .ok_or(format!("turns[{n}]: expected `A: …` or `C: …`"))?;
         let mut parts = head.split_whitespace();
         let speaker = match parts.next() {
             Some("A") => Speaker::Agent,
@@ -175,8 +208,13 @@ fn build_call(d: &ExampleDetail) -> Result<Interaction, String> {
         };
         let times = match parts.next() {
             Some(span) => {
-                let (a, b) = span.split_once('-').ok_or(format!("turns[{n}]: time span must be start-end"))?;
-                Some((a.parse::<f64>().map_err(|e| format!("turns[{n}]: {e}"))?, b.parse::<f64>().map_err(|e| format!("turns[{n}]: {e}"))?))
+                let (a, b) = span
+                    .split_once('-')
+                    .ok_or(format!("turns[{n}]: time span must be start-end"))?;
+                Some((
+                    a.parse::<f64>().map_err(|e| format!("turns[{n}]: {e}"))?,
+                    b.parse::<f64>().map_err(|e| format!("turns[{n}]: {e}"))?,
+                ))
             }
             None => None,
         };
@@ -209,7 +247,12 @@ fn parse_log_line(line: &str, n: usize) -> Result<LogItem, String> {
             Some("dispute") => FlagKind::Dispute,
             other => return Err(format!("unknown flag {other:?}")),
         };
-        let mut f = Flag { contact_id: None, case_id: None, flag, set_at: at };
+        let mut f = Flag {
+            contact_id: None,
+            case_id: None,
+            flag,
+            set_at: at,
+        };
         for kv in parts {
             match kv.split_once('=') {
                 Some(("contact", v)) => f.contact_id = Some(v.into()),
@@ -250,21 +293,44 @@ fn parse_log_line(line: &str, n: usize) -> Result<LogItem, String> {
             i.direction = Some(Direction::Inbound);
             continue;
         }
-        let (k, v) = kv.split_once('=').ok_or(format!("expected key=value, got {kv:?}"))?;
-        let contact = i.contact.get_or_insert(Contact { id: None, relation: None, number: None, timezone: None });
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or(format!("expected key=value, got {kv:?}"))?;
+        let contact = i.contact.get_or_insert(Contact {
+            id: None,
+            relation: None,
+            number: None,
+            timezone: None,
+        });
         match k {
             "contact" => contact.id = Some(v.into()),
             "number" => contact.number = Some(v.into()),
             "tz" => contact.timezone = Some(v.into()),
             "case" => i.case_id = v.into(),
             "client" => i.client = v.into(),
-            "say" => i.segments.push(Segment { speaker: Speaker::Customer, start: 0.0, end: 2.0, text: v.into() }),
-            "members" => i.visit.get_or_insert_with(VisitInfo::default).members = v.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+            "say" => i.segments.push(Segment {
+                speaker: Speaker::Customer,
+                start: 0.0,
+                end: 2.0,
+                text: v.into(),
+            }),
+            "members" => {
+                i.visit.get_or_insert_with(VisitInfo::default).members = v
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            }
             "photos" => {
                 let n: usize = v.parse().map_err(|e| format!("photos: {e}"))?;
-                i.visit.get_or_insert_with(VisitInfo::default).photos = (0..n).map(|k| format!("p{k}.jpg")).collect();
+                i.visit.get_or_insert_with(VisitInfo::default).photos =
+                    (0..n).map(|k| format!("p{k}.jpg")).collect();
             }
-            "approved" => i.visit.get_or_insert_with(VisitInfo::default).application_approved_at = Some(ts(v)?),
+            "approved" => {
+                i.visit
+                    .get_or_insert_with(VisitInfo::default)
+                    .application_approved_at = Some(ts(v)?)
+            }
             "entered" => i.visit.get_or_insert_with(VisitInfo::default).entered_at = Some(ts(v)?),
             "submitted" => i.submitted_at = Some(ts(v)?),
             "end" => i.ended_at = Some(ts(v)?),
@@ -275,7 +341,12 @@ fn parse_log_line(line: &str, n: usize) -> Result<LogItem, String> {
         }
     }
     if let Some(c) = covered {
-        i.segments.push(Segment { speaker: Speaker::Agent, start: 0.0, end: c, text: "您好".into() });
+        i.segments.push(Segment {
+            speaker: Speaker::Agent,
+            start: 0.0,
+            end: c,
+            text: "您好".into(),
+        });
     }
     Ok(LogItem::Interaction(Box::new(i)))
 }

@@ -3,11 +3,11 @@
 
 use std::cell::RefCell;
 
-use zhijian_domain::{Channel, Finding, Interaction, Party, Speaker};
+use zhijian_domain::{Finding, Interaction, Party, Speaker};
 
 use crate::compile::{Compiled, Kind, ListId, M, Num, Rule};
 use crate::entities::{self, Entity};
-use crate::normalize::{CLAUSE, NormText, SEGMENT, is_boundary, normalize_into};
+use crate::normalize::{CLAUSE, Flags, NormText, SEGMENT, is_boundary, normalize_into};
 use crate::pack::{EntityKind, TimingCheck};
 
 #[derive(Debug, Clone, Copy)]
@@ -31,15 +31,21 @@ pub(crate) struct Seg {
     pub party: Party,
     /// Ordinal among this speaker's turns (0-based).
     pub turn: u32,
+    /// Position in `segs`.
+    pub pos: usize,
+    /// What the text holds (digits, long numbers, 号).
+    pub flags: Flags,
 }
 
 /// Per-thread scratch buffers reused across inspections.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    pub norm: NormText,
+    pub norm: String,
     pub hits: Vec<Hit>,
     pub segs: Vec<Seg>,
     pub present: Vec<u64>,
+    /// Entities per segment: kinds detected so far (bit per kind) and what was found.
+    pub ents: Vec<(u8, Vec<Entity>)>,
 }
 
 thread_local! {
@@ -50,20 +56,47 @@ pub(crate) struct Call<'a> {
     pub c: &'a Compiled,
     pub i: &'a Interaction,
     pub text: &'a str,
-    pub map: &'a [u32],
     pub hits: &'a [Hit],
     pub segs: &'a [Seg],
     pub present: &'a [u64],
+    pub ents: std::cell::RefCell<&'a mut Vec<(u8, Vec<Entity>)>>,
+    /// The interaction's client has a profile in the pack.
+    pub has_profile: bool,
 }
 
 type Span = (usize, usize);
 
 /// Characters that may stand between an adjacent negator and the words it negates (不会去 …).
-const BRIDGE: &[char] = &['会', '要', '再', '去', '能', '敢', '用', '得', '把', '跟', '给', '向', '对', '和', '让', '打'];
+const BRIDGE: &[char] = &[
+    '会', '要', '再', '去', '能', '敢', '用', '得', '把', '跟', '给', '向', '对', '和', '让', '打',
+];
 
-impl Call<'_> {
+impl<'a> Call<'a> {
+    pub fn new(c: &'a Compiled, i: &'a Interaction, sc: &'a mut Scratch) -> Self {
+        let Scratch {
+            norm,
+            hits,
+            segs,
+            present,
+            ents,
+        } = sc;
+        let has_profile = c.params.clients.contains_key(&i.client);
+        Call {
+            c,
+            i,
+            text: norm,
+            hits,
+            segs,
+            present,
+            ents: std::cell::RefCell::new(ents),
+            has_profile,
+        }
+    }
+
     pub fn has_list(&self, l: ListId) -> bool {
-        self.present.get(l as usize / 64).is_some_and(|w| w & (1 << (l % 64)) != 0)
+        self.present
+            .get(l as usize / 64)
+            .is_some_and(|w| w & (1 << (l % 64)) != 0)
     }
 
     fn seg_hits(&self, s: &Seg) -> &[Hit] {
@@ -105,41 +138,96 @@ impl Call<'_> {
                 ws -= 1;
             }
         }
-        let not_negation = |h: &Hit| self.list_hits(s, neg.exceptions).any(|x| x.start <= h.start && x.end >= h.end);
+        let not_negation = |h: &Hit| {
+            self.list_hits(s, neg.exceptions)
+                .any(|x| x.start <= h.start && x.end >= h.end)
+        };
         let last_neg = self
             .list_hits(s, neg.negators)
             .filter(|h| h.start as usize >= ws && h.end as usize <= start && !not_negation(h))
             .map(|h| h.end as usize)
             .max();
         if let Some(ne) = last_neg {
-            let broken = self.list_hits(s, neg.breakers).any(|h| h.start as usize >= ne && h.end as usize <= start);
+            let between = &self.text[ne..start];
+            let broken = neg.breakers.iter().any(|b| between.contains(b.as_str()));
             if !broken {
                 return true;
             }
         }
-        self.list_hits(s, neg.adjacent).filter(|h| !not_negation(h)).any(|h| {
-            let e = h.end as usize;
-            e == start || (e < start && self.text[e..start].chars().count() == 1 && self.text[e..start].chars().all(|c| BRIDGE.contains(&c)))
+        // Adjacent negators: directly before the hit, or before one bridge character.
+        let before = &self.text[s.lo..start];
+        let bridged = before
+            .chars()
+            .next_back()
+            .filter(|c| BRIDGE.contains(c))
+            .map(|c| &before[..before.len() - c.len_utf8()]);
+        [Some(before), bridged].into_iter().flatten().any(|b| {
+            neg.adjacent.iter().any(|a| {
+                b.ends_with(a.as_str()) && {
+                    let (ns, ne) = ((s.lo + b.len() - a.len()) as u32, (s.lo + b.len()) as u32);
+                    !self
+                        .list_hits(s, neg.exceptions)
+                        .any(|x| x.start <= ns && x.end >= ne)
+                }
+            })
         })
     }
 
     fn excepted(&self, s: &Seg, unless: Option<ListId>, start: usize, end: usize) -> bool {
         let Some(u) = unless else { return false };
         let (cs, ce) = self.clause(s, start, end);
-        self.list_hits(s, u).any(|h| h.start as usize >= cs && h.end as usize <= ce)
+        self.list_hits(s, u)
+            .any(|h| h.start as usize >= cs && h.end as usize <= ce)
     }
 
     fn keep(&self, r: &Rule, s: &Seg, start: usize, end: usize) -> bool {
         !(r.negation && self.negated(s, start)) && !self.excepted(s, r.unless, start, end)
     }
 
+    /// Entities of `kinds` in segment `s`, detected once per segment and kind and cached.
+    /// Numeric kinds run only where the text holds a number; dates only where a date word or
+    /// a number occurs.
     fn entities(&self, s: &Seg, kinds: &[EntityKind], out: &mut Vec<Entity>) {
-        let before = out.len();
-        entities::detect(&self.text[s.lo..s.hi], kinds, out);
-        for e in &mut out[before..] {
-            e.start += s.lo;
-            e.end += s.lo;
+        let mut cache = self.ents.borrow_mut();
+        if cache.len() <= s.pos {
+            cache.resize_with(s.pos + 1, Default::default);
         }
+        let (done, found) = &mut cache[s.pos];
+        let mut todo = [EntityKind::Money; 8];
+        let mut n = 0;
+        for k in kinds
+            .iter()
+            .copied()
+            .filter(|k| *done & (1 << *k as u8) == 0)
+            .filter(|k| match k {
+                EntityKind::Date => {
+                    s.flags.numeric || self.text[s.lo..s.hi].contains(entities::DATE_CHARS)
+                }
+                EntityKind::Address => s.flags.hao,
+                EntityKind::Money => s.flags.numeric,
+                EntityKind::IdNumber
+                | EntityKind::BankCard
+                | EntityKind::AccountNumber
+                | EntityKind::Phone => s.flags.long_number,
+            })
+        {
+            if n < todo.len() {
+                todo[n] = k;
+                n += 1;
+            }
+        }
+        if n > 0 {
+            let before = found.len();
+            entities::detect(&self.text[s.lo..s.hi], &todo[..n], found);
+            for e in &mut found[before..] {
+                e.start += s.lo;
+                e.end += s.lo;
+            }
+        }
+        for k in kinds {
+            *done |= 1 << *k as u8;
+        }
+        out.extend(found.iter().filter(|e| kinds.contains(&e.kind)).cloned());
     }
 
     /// Spans where matcher `m` hits in segment `s` (for rule `r`'s filters).
@@ -157,13 +245,23 @@ impl Call<'_> {
                     }
                 }
             }
-            M::Near { a, b, within, ordered } => {
+            M::Near {
+                a,
+                b,
+                within,
+                ordered,
+            } => {
                 if !self.has_list(*a) || !self.has_list(*b) {
                     return;
                 }
                 for ha in self.list_hits(s, *a) {
                     for hb in self.list_hits(s, *b) {
-                        let (a0, a1, b0, b1) = (ha.start as usize, ha.end as usize, hb.start as usize, hb.end as usize);
+                        let (a0, a1, b0, b1) = (
+                            ha.start as usize,
+                            ha.end as usize,
+                            hb.start as usize,
+                            hb.end as usize,
+                        );
                         if *ordered && b0 < a1 {
                             continue;
                         }
@@ -171,7 +269,11 @@ impl Call<'_> {
                         if a0 < b1 && b0 < a1 {
                             continue;
                         }
-                        let gap = if b0 >= a1 { &self.text[a1..b0] } else { &self.text[b1..a0] };
+                        let gap = if b0 >= a1 {
+                            &self.text[a1..b0]
+                        } else {
+                            &self.text[b1..a0]
+                        };
                         if gap.chars().count() as u32 <= *within {
                             let span = (a0.min(b0), a1.max(b1));
                             if keep(span.0, span.1) && keep(b0, b1) {
@@ -214,7 +316,14 @@ impl Call<'_> {
                     out.push((s.lo, s.lo));
                 }
             }
-            M::Regex { re, exclude } => {
+            M::Regex {
+                re,
+                exclude,
+                trigger,
+            } => {
+                if trigger.is_some_and(|t| !self.seg_has(s, t)) {
+                    return;
+                }
                 let t = &self.text[s.lo..s.hi];
                 for mt in re.find_iter(t) {
                     if exclude.as_ref().is_some_and(|x| x.is_match(mt.as_str())) {
@@ -229,32 +338,45 @@ impl Call<'_> {
             M::Entity(kinds) => {
                 let mut ents = Vec::new();
                 self.entities(s, kinds, &mut ents);
-                out.extend(ents.into_iter().map(|e| (e.start, e.end)).filter(|(st, en)| keep(*st, *en)));
+                out.extend(
+                    ents.into_iter()
+                        .map(|e| (e.start, e.end))
+                        .filter(|(st, en)| keep(*st, *en)),
+                );
             }
         }
     }
 
     fn segment_text(&self, s: &Seg) -> &str {
-        match self.i.kind {
-            Channel::Call | Channel::Visit if !self.i.segments.is_empty() => &self.i.segments[s.idx].text,
-            _ => self.i.text.as_deref().unwrap_or(""),
+        match self.i.segments.get(s.idx) {
+            Some(seg) => &seg.text,
+            None => self.i.text.as_deref().unwrap_or(""),
         }
     }
 
-    /// Build a finding for a normalised span in segment `s`.
+    /// Build a finding for a normalised span in segment `s`. The byte → character map is
+    /// rebuilt here, for this one segment (findings are rare; inspection keeps no map).
     pub fn finding(&self, r: &Rule, s: &Seg, span: Span, message: String) -> Finding {
         let orig = self.segment_text(s);
+        let n = NormText::of(orig);
+        // The segment's text in the call buffer is `|` + normalised text (+ `|`).
+        let rel = |p: usize| p.saturating_sub(s.lo + 1).min(n.text.len());
         let (from, to) = if span.1 > span.0 {
-            let a = self.map[span.0] as usize;
-            let b = self.map[span.1 - 1] as usize + 1;
-            (a, b)
+            n.orig_span(rel(span.0), rel(span.1))
         } else {
             (0, 0)
         };
         // The excerpt is the clause around the evidence, in the original characters.
         let (cs, ce) = self.clause(s, span.0, span.1.max(span.0));
-        let (ea, eb) = if ce > cs { (self.map[cs] as usize, self.map[ce - 1] as usize + 1) } else { (from, to) };
+        let (ea, eb) = if rel(ce) > rel(cs) {
+            n.orig_span(rel(cs), rel(ce))
+        } else {
+            (from, to)
+        };
         let excerpt: String = orig.chars().skip(ea).take(eb.saturating_sub(ea)).collect();
+        let excerpt = excerpt
+            .trim_matches(|c: char| c.is_whitespace() || "，。！？；：、,.!?;:|".contains(c))
+            .to_string();
         Finding {
             rule: r.id.clone(),
             category: r.category.clone(),
@@ -269,7 +391,14 @@ impl Call<'_> {
         }
     }
 
-    pub fn call_finding(&self, r: &Rule, message: String, excerpt: String, t: Option<(f64, f64)>, seg: Option<usize>) -> Finding {
+    pub fn call_finding(
+        &self,
+        r: &Rule,
+        message: String,
+        excerpt: String,
+        t: Option<(f64, f64)>,
+        seg: Option<usize>,
+    ) -> Finding {
         Finding {
             rule: r.id.clone(),
             category: r.category.clone(),
@@ -306,7 +435,9 @@ impl Call<'_> {
     }
 
     fn num(&self, n: &Option<Num>, default: f64) -> f64 {
-        n.as_ref().and_then(|n| self.c.params.num(&self.i.client, n)).unwrap_or(default)
+        n.as_ref()
+            .and_then(|n| self.c.params.num(&self.i.client, n))
+            .unwrap_or(default)
     }
 
     /// Does the interaction fall in the rule's call-level scope?
@@ -318,10 +449,7 @@ impl Call<'_> {
         if !sc.clients.is_empty() && !sc.clients.iter().any(|c| *c == self.i.client) {
             return false;
         }
-        if self.c.params.rule_disabled(&self.i.client, &r.id) {
-            return false;
-        }
-        true
+        !(self.has_profile && self.c.params.rule_disabled(&self.i.client, &r.id))
     }
 
     fn call_level_ok(&self, r: &Rule) -> bool {
@@ -336,11 +464,19 @@ impl Call<'_> {
         }
         if let Some(u) = sc.unless_customer
             && self.has_list(u)
-            && self.segs.iter().any(|s| s.speaker == Speaker::Customer && self.seg_has(s, u))
+            && self
+                .segs
+                .iter()
+                .any(|s| s.speaker == Speaker::Customer && self.seg_has(s, u))
         {
             return false;
         }
-        if !sc.parties.is_empty() && !self.segs.iter().any(|s| sc.parties.iter().any(|p| p.admits(s.party))) {
+        if !sc.parties.is_empty()
+            && !self
+                .segs
+                .iter()
+                .any(|s| sc.parties.iter().any(|p| p.admits(s.party)))
+        {
             return false;
         }
         !self.segs.is_empty()
@@ -370,30 +506,66 @@ impl Call<'_> {
                 if !self.call_level_ok(r) {
                     return;
                 }
-                // Where (segment positions) each element is found.
-                let mut spans = Vec::new();
-                let found: Vec<Vec<usize>> = elements
-                    .iter()
-                    .map(|(_, m)| {
-                        self.segs
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, s)| self.admitted(r, s))
-                            .filter(|(_, s)| {
-                                spans.clear();
-                                self.eval(Some(r), m, s, &mut spans);
-                                !spans.is_empty()
-                            })
-                            .map(|(k, _)| k)
-                            .collect()
-                    })
+                // Where (segment positions) each element is found. Cheap elements (phrase
+                // lists) first; the others are evaluated only where they could still complete
+                // a window, or only until first found when there is no window.
+                let window = r.scope.window_turns.map(|w| w as usize);
+                let admitted: Vec<usize> = (0..self.segs.len())
+                    .filter(|&k| self.admitted(r, &self.segs[k]))
                     .collect();
-                let mut missing: Vec<&str> = elements.iter().zip(&found).filter(|(_, f)| f.is_empty()).map(|((n, _), _)| n.as_str()).collect();
+                let mut order: Vec<usize> = (0..elements.len()).collect();
+                order.sort_by_key(|&e| !elements[e].1.cheap());
+                let mut found: Vec<Vec<usize>> = vec![Vec::new(); elements.len()];
+                let mut reach: Option<Vec<bool>> = None;
+                let mut spans = Vec::new();
+                for &e in &order {
+                    let m = &elements[e].1;
+                    for &k in &admitted {
+                        if reach.as_ref().is_some_and(|rch| !rch[k]) {
+                            continue;
+                        }
+                        spans.clear();
+                        self.eval(Some(r), m, &self.segs[k], &mut spans);
+                        if !spans.is_empty() {
+                            found[e].push(k);
+                            if window.is_none() {
+                                break;
+                            }
+                        }
+                    }
+                    if let Some(w) = window {
+                        // Segments within `w` of a position of this element.
+                        let mut next = vec![false; self.segs.len()];
+                        for &p in &found[e] {
+                            for slot in next
+                                .iter_mut()
+                                .take((p + w).min(self.segs.len()))
+                                .skip(p.saturating_sub(w - 1))
+                            {
+                                *slot = true;
+                            }
+                        }
+                        reach = Some(match reach {
+                            Some(prev) => prev.iter().zip(next).map(|(a, b)| *a && b).collect(),
+                            None => next,
+                        });
+                    }
+                }
+                let mut missing: Vec<&str> = elements
+                    .iter()
+                    .zip(&found)
+                    .filter(|(_, f)| f.is_empty())
+                    .map(|((n, _), _)| n.as_str())
+                    .collect();
                 if missing.is_empty()
-                    && let Some(w) = r.scope.window_turns
+                    && let Some(w) = window
                 {
                     // All elements within some window of `w` consecutive turns.
-                    let together = found.iter().flatten().any(|&start| found.iter().all(|f| f.iter().any(|&k| k >= start && k < start + w as usize)));
+                    let together = found.iter().flatten().any(|&start| {
+                        found
+                            .iter()
+                            .all(|f| f.iter().any(|&k| k >= start && k < start + w))
+                    });
                     if !together {
                         missing.push("同一段协商中的金额、日期、渠道");
                     }
@@ -404,7 +576,13 @@ impl Call<'_> {
                         (None, Some(s)) => format!("（前{s}秒内）"),
                         _ => String::new(),
                     };
-                    out.push(self.call_finding(r, format!("{}：未检测到{}{}", r.title, missing.join("、"), within), String::new(), None, None));
+                    out.push(self.call_finding(
+                        r,
+                        format!("{}：未检测到{}{}", r.title, missing.join("、"), within),
+                        String::new(),
+                        None,
+                        None,
+                    ));
                 }
             }
             Kind::Order { first, then } => {
@@ -431,20 +609,36 @@ impl Call<'_> {
                     }
                     spans.clear();
                     self.eval(Some(r), then, s, &mut spans);
-                    if let Some(&sp) = spans.iter().filter(|sp| k < first_at.0 || sp.0 < first_at.1).min_by_key(|sp| sp.0) {
+                    if let Some(&sp) = spans
+                        .iter()
+                        .filter(|sp| k < first_at.0 || sp.0 < first_at.1)
+                        .min_by_key(|sp| sp.0)
+                    {
                         out.push(self.finding(r, s, sp, r.title.clone()));
                         return;
                     }
                 }
             }
-            Kind::Timing { check, seconds, count, rate, min_chars } => {
+            Kind::Timing {
+                check,
+                seconds,
+                count,
+                rate,
+                min_chars,
+            } => {
                 if !self.call_level_ok(r) {
                     return;
                 }
                 self.timing(r, *check, seconds, count, rate, min_chars, out);
             }
-            Kind::Amount { cues, within, tolerance } => {
-                let Some(balance) = self.i.case.as_ref().and_then(|c| c.balance) else { return };
+            Kind::Amount {
+                cues,
+                within,
+                tolerance,
+            } => {
+                let Some(balance) = self.i.case.as_ref().and_then(|c| c.balance) else {
+                    return;
+                };
                 if !self.has_list(*cues) {
                     return;
                 }
@@ -457,13 +651,26 @@ impl Call<'_> {
                     self.entities(s, &[EntityKind::Money], &mut ents);
                     for h in self.list_hits(s, *cues) {
                         let he = h.end as usize;
-                        let stated = ents.iter().find(|e| e.start >= he && self.text[he..e.start].chars().count() as u32 <= *within);
+                        let stated = ents.iter().find(|e| {
+                            e.start >= he
+                                && self.text[he..e.start].chars().count() as u32 <= *within
+                        });
                         if let Some(e) = stated
                             && let Some(v) = e.value
                             && (v - balance).abs() > tol
                             && self.keep(r, s, h.start as usize, e.end)
                         {
-                            out.push(self.finding(r, s, (h.start as usize, e.end), format!("{}：告知{}元，实际欠款{}元", r.title, fmt_yuan(v), fmt_yuan(balance))));
+                            out.push(self.finding(
+                                r,
+                                s,
+                                (h.start as usize, e.end),
+                                format!(
+                                    "{}：告知{}元，实际欠款{}元",
+                                    r.title,
+                                    fmt_yuan(v),
+                                    fmt_yuan(balance)
+                                ),
+                            ));
                             return;
                         }
                     }
@@ -474,7 +681,16 @@ impl Call<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn timing(&self, r: &Rule, check: TimingCheck, seconds: &Option<Num>, count: &Option<Num>, rate: &Option<Num>, min_chars: &Option<Num>, out: &mut Vec<Finding>) {
+    fn timing(
+        &self,
+        r: &Rule,
+        check: TimingCheck,
+        seconds: &Option<Num>,
+        count: &Option<Num>,
+        rate: &Option<Num>,
+        min_chars: &Option<Num>,
+        out: &mut Vec<Finding>,
+    ) {
         let segs = &self.i.segments;
         match check {
             TimingCheck::Silence => {
@@ -482,7 +698,18 @@ impl Call<'_> {
                 let mut last_end = f64::NAN;
                 for (k, s) in segs.iter().enumerate() {
                     if k > 0 && s.start - last_end > limit {
-                        out.push(self.call_finding(r, format!("{}：静音{:.1}秒（上限{}秒）", r.title, s.start - last_end, limit), String::new(), Some((last_end, s.start)), Some(k)));
+                        out.push(self.call_finding(
+                            r,
+                            format!(
+                                "{}：静音{:.1}秒（上限{}秒）",
+                                r.title,
+                                s.start - last_end,
+                                limit
+                            ),
+                            String::new(),
+                            Some((last_end, s.start)),
+                            Some(k),
+                        ));
                     }
                     last_end = if k == 0 { s.end } else { last_end.max(s.end) };
                 }
@@ -496,7 +723,11 @@ impl Call<'_> {
                         continue;
                     }
                     // A customer turn that started before and is still going.
-                    let cut = segs[..k].iter().filter(|c| c.speaker == Speaker::Customer && c.start <= s.start).map(|c| c.end - s.start).fold(0.0, f64::max);
+                    let cut = segs[..k]
+                        .iter()
+                        .filter(|c| c.speaker == Speaker::Customer && c.start <= s.start)
+                        .map(|c| c.end - s.start)
+                        .fold(0.0, f64::max);
                     if cut >= min_overlap {
                         events.push((k, s.start, s.start + cut));
                     }
@@ -504,7 +735,18 @@ impl Call<'_> {
                 if events.len() as f64 >= min_count {
                     let (k, t0, t1) = events[0];
                     let excerpt = segs[k].text.chars().take(40).collect();
-                    out.push(self.call_finding(r, format!("{}：坐席抢话{}次（重叠≥{}秒）", r.title, events.len(), min_overlap), excerpt, Some((t0, t1)), Some(k)));
+                    out.push(self.call_finding(
+                        r,
+                        format!(
+                            "{}：坐席抢话{}次（重叠≥{}秒）",
+                            r.title,
+                            events.len(),
+                            min_overlap
+                        ),
+                        excerpt,
+                        Some((t0, t1)),
+                        Some(k),
+                    ));
                 }
             }
             TimingCheck::SpeechRate => {
@@ -514,10 +756,21 @@ impl Call<'_> {
                     if s.speaker != Speaker::Agent {
                         continue;
                     }
-                    let n = s.text.chars().filter(|c| c.is_alphanumeric()).count() as f64;
                     let d = s.end - s.start;
-                    if n >= min_c && d > 0.0 && n / d > max_rate {
-                        out.push(self.call_finding(r, format!("{}：语速{:.1}字/秒（上限{}）", r.title, n / d, max_rate), s.text.chars().take(40).collect(), Some((s.start, s.end)), Some(k)));
+                    // Cheap upper bound first: all characters, then only letters and digits.
+                    let all = s.text.chars().count() as f64;
+                    if d <= 0.0 || all < min_c || all / d <= max_rate {
+                        continue;
+                    }
+                    let n = s.text.chars().filter(|c| c.is_alphanumeric()).count() as f64;
+                    if n >= min_c && n / d > max_rate {
+                        out.push(self.call_finding(
+                            r,
+                            format!("{}：语速{:.1}字/秒（上限{}）", r.title, n / d, max_rate),
+                            s.text.chars().take(40).collect(),
+                            Some((s.start, s.end)),
+                            Some(k),
+                        ));
                     }
                 }
             }
@@ -526,7 +779,11 @@ impl Call<'_> {
 }
 
 pub(crate) fn fmt_yuan(v: f64) -> String {
-    if (v - v.round()).abs() < 0.005 { format!("{}", v.round() as i64) } else { format!("{v:.2}") }
+    if (v - v.round()).abs() < 0.005 {
+        format!("{}", v.round() as i64)
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 /// Normalise, scan and segment an interaction into `sc`; returns the data for a `Call`.
@@ -536,22 +793,24 @@ pub(crate) fn prepare(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
     sc.segs.clear();
     sc.present.clear();
     sc.present.resize(c.list_count.div_ceil(64), 0);
+    sc.ents.clear();
     let mut agent_turns = 0u32;
     let mut cust_turns = 0u32;
-    let mut push_seg = |sc: &mut Scratch, idx: usize, speaker: Speaker, t0: Option<f64>, t1: Option<f64>, text: &str| {
+    let mut push_seg = |sc: &mut Scratch,
+                        idx: usize,
+                        speaker: Speaker,
+                        t0: Option<f64>,
+                        t1: Option<f64>,
+                        text: &str| {
         // Each segment is framed by clause marks, so boundary phrases (`|是我|`) work at its edges.
-        let lo = sc.norm.text.len();
-        sc.norm.text.push(CLAUSE);
-        sc.norm.map.push(0);
-        normalize_into(text, &mut sc.norm);
-        if !sc.norm.text.ends_with(CLAUSE) {
-            let last = sc.norm.map.last().copied().unwrap_or(0);
-            sc.norm.text.push(CLAUSE);
-            sc.norm.map.push(last);
+        let lo = sc.norm.len();
+        sc.norm.push(CLAUSE);
+        let flags = normalize_into(text, &mut sc.norm, None);
+        if !sc.norm.ends_with(CLAUSE) {
+            sc.norm.push(CLAUSE);
         }
-        let hi = sc.norm.text.len();
-        sc.norm.text.push(SEGMENT);
-        sc.norm.map.push(0);
+        let hi = sc.norm.len();
+        sc.norm.push(SEGMENT);
         let turn = if speaker == Speaker::Agent {
             agent_turns += 1;
             agent_turns - 1
@@ -559,7 +818,20 @@ pub(crate) fn prepare(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
             cust_turns += 1;
             cust_turns - 1
         };
-        sc.segs.push(Seg { idx, speaker, t0, t1, lo, hi, hits: (0, 0), party: Party::Debtor, turn });
+        let pos = sc.segs.len();
+        sc.segs.push(Seg {
+            idx,
+            speaker,
+            t0,
+            t1,
+            lo,
+            hi,
+            hits: (0, 0),
+            party: Party::Debtor,
+            turn,
+            pos,
+            flags,
+        });
     };
     if i.segments.is_empty() {
         if let Some(t) = &i.text {
@@ -571,21 +843,25 @@ pub(crate) fn prepare(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
         }
     }
     // One scan for every phrase of the pack.
-    for m in c.ac.find_overlapping_iter(&sc.norm.text) {
+    for m in c.ac.find_overlapping_iter(sc.norm.as_str()) {
         let p = m.pattern().as_usize();
         for &l in &c.pat_lists[c.pat_off[p] as usize..c.pat_off[p + 1] as usize] {
-            sc.hits.push(Hit { list: l, start: m.start() as u32, end: m.end() as u32 });
+            sc.hits.push(Hit {
+                list: l,
+                start: m.start() as u32,
+                end: m.end() as u32,
+            });
             sc.present[l as usize / 64] |= 1 << (l % 64);
         }
     }
-    sc.hits.sort_unstable_by_key(|h| (h.start, h.end));
+    // Overlapping matches come in order of their end; no match crosses a segment boundary.
     let mut h = 0;
     for s in sc.segs.iter_mut() {
-        while h < sc.hits.len() && (sc.hits[h].start as usize) < s.lo {
+        while h < sc.hits.len() && (sc.hits[h].end as usize) <= s.lo {
             h += 1;
         }
         let from = h;
-        while h < sc.hits.len() && (sc.hits[h].start as usize) < s.hi {
+        while h < sc.hits.len() && (sc.hits[h].end as usize) <= s.hi {
             h += 1;
         }
         s.hits = (from, h);
@@ -597,7 +873,15 @@ pub(crate) fn prepare(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
 /// relation) is only the starting guess: what the customer says overrides it ("你打错了",
 /// "我是他爱人", "我就是"), and a hand-over ("我叫他来接") starts a new phase.
 fn assign_parties(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
-    let base = i.party.or_else(|| i.contact.as_ref().and_then(|k| k.relation.as_deref()).and_then(relation_party)).unwrap_or(Party::Debtor);
+    let base = i
+        .party
+        .or_else(|| {
+            i.contact
+                .as_ref()
+                .and_then(|k| k.relation.as_deref())
+                .and_then(relation_party)
+        })
+        .unwrap_or(Party::Debtor);
     let pl = &c.party;
     let has = |l: ListId| sc.present[l as usize / 64] & (1 << (l % 64)) != 0;
     let any_signal = pl.signals.iter().any(|(_, l)| has(*l)) || has(pl.debtor) || has(pl.handover);
@@ -639,7 +923,11 @@ fn assign_parties(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
                 s.party = p;
             }
             phase_start = k + 1;
-            phase_default = if p.is_debtor() { Party::Unknown } else { Party::Debtor };
+            phase_default = if p.is_debtor() {
+                Party::Unknown
+            } else {
+                Party::Debtor
+            };
             phase_signal = None;
         }
     }

@@ -19,8 +19,8 @@
 mod compile;
 mod entities;
 mod error;
-mod event;
 pub mod evaluation;
+mod event;
 mod examples;
 mod inspect;
 pub mod normalize;
@@ -43,13 +43,34 @@ use inspect::{Call, SCRATCH, prepare};
 
 /// The default pack, `cn-default`, embedded at build time (files under `rules/cn-default/`).
 pub const BUILTIN_PACK: &[(&str, &str)] = &[
-    ("rules/cn-default/pack.toml", include_str!("../../../rules/cn-default/pack.toml")),
-    ("rules/cn-default/conduct.toml", include_str!("../../../rules/cn-default/conduct.toml")),
-    ("rules/cn-default/disclosure.toml", include_str!("../../../rules/cn-default/disclosure.toml")),
-    ("rules/cn-default/business.toml", include_str!("../../../rules/cn-default/business.toml")),
-    ("rules/cn-default/flow.toml", include_str!("../../../rules/cn-default/flow.toml")),
-    ("rules/cn-default/timing.toml", include_str!("../../../rules/cn-default/timing.toml")),
-    ("rules/cn-default/events.toml", include_str!("../../../rules/cn-default/events.toml")),
+    (
+        "rules/cn-default/pack.toml",
+        include_str!("../../../rules/cn-default/pack.toml"),
+    ),
+    (
+        "rules/cn-default/conduct.toml",
+        include_str!("../../../rules/cn-default/conduct.toml"),
+    ),
+    (
+        "rules/cn-default/disclosure.toml",
+        include_str!("../../../rules/cn-default/disclosure.toml"),
+    ),
+    (
+        "rules/cn-default/business.toml",
+        include_str!("../../../rules/cn-default/business.toml"),
+    ),
+    (
+        "rules/cn-default/flow.toml",
+        include_str!("../../../rules/cn-default/flow.toml"),
+    ),
+    (
+        "rules/cn-default/timing.toml",
+        include_str!("../../../rules/cn-default/timing.toml"),
+    ),
+    (
+        "rules/cn-default/events.toml",
+        include_str!("../../../rules/cn-default/events.toml"),
+    ),
 ];
 
 /// A compiled rule pack, ready to inspect. Cheap to share across threads (`&Engine`).
@@ -70,7 +91,10 @@ impl Engine {
 
     /// The embedded `cn-default` pack.
     pub fn builtin() -> Engine {
-        let sources: Vec<Source> = BUILTIN_PACK.iter().map(|(name, text)| Source { name, text }).collect();
+        let sources: Vec<Source> = BUILTIN_PACK
+            .iter()
+            .map(|(name, text)| Source { name, text })
+            .collect();
         match Engine::from_sources(&sources) {
             Ok(e) => e,
             // The embedded pack is checked by this crate's tests; reaching this is a build bug.
@@ -83,8 +107,8 @@ impl Engine {
     }
 
     /// `id@version` of the pack.
-    pub fn pack_ref(&self) -> String {
-        format!("{}@{}", self.c.meta.id, self.c.meta.version)
+    pub fn pack_ref(&self) -> &str {
+        &self.c.pack_ref
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -93,7 +117,10 @@ impl Engine {
 
     /// Every category the pack knows: PRODUCT.md's and its own, with kind and Chinese title.
     pub fn categories(&self) -> impl Iterator<Item = (&str, zhijian_domain::CategoryKind, &str)> {
-        self.c.categories.iter().map(|(k, (kind, t))| (k.as_str(), *kind, t.as_str()))
+        self.c
+            .categories
+            .iter()
+            .map(|(k, (kind, t))| (k.as_str(), *kind, t.as_str()))
     }
 
     pub fn scorecard(&self) -> &Scorecard {
@@ -113,23 +140,34 @@ impl Engine {
 
     /// Inspect with the contact history: adds frequency, do-not-call, stop-request and
     /// note-mismatch findings from `index` for the interaction at `ordinal`.
-    pub fn inspect_with(&self, i: &Interaction, index: &EventIndex, ordinal: u32) -> InspectionResult {
+    pub fn inspect_with(
+        &self,
+        i: &Interaction,
+        index: &EventIndex,
+        ordinal: u32,
+    ) -> InspectionResult {
         self.inspect_inner(i, Some((index, ordinal)))
     }
 
-    fn inspect_inner(&self, i: &Interaction, history: Option<(&EventIndex, u32)>) -> InspectionResult {
+    fn inspect_inner(
+        &self,
+        i: &Interaction,
+        history: Option<(&EventIndex, u32)>,
+    ) -> InspectionResult {
         let mut findings = Vec::new();
         let party = SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let sc = &mut *guard;
             prepare(&self.c, i, sc);
-            let call = Call { c: &self.c, i, text: &sc.norm.text, map: &sc.norm.map, hits: &sc.hits, segs: &sc.segs, present: &sc.present };
+            let call = Call::new(&self.c, i, sc);
             for r in &self.c.rules {
                 if !call.rule_applies(r) {
                     continue;
                 }
                 if matches!(r.kind, Kind::Event { .. }) {
-                    if let Some((m, e)) = TZ_CACHE.with(|t| event::single(&self.c, r, i, &mut t.borrow_mut())) {
+                    if let Some((m, e)) =
+                        TZ_CACHE.with(|t| event::single(&self.c, r, i, &mut t.borrow_mut()))
+                    {
                         findings.push(call.call_finding(r, m, e, None, None));
                     }
                     continue;
@@ -137,7 +175,12 @@ impl Engine {
                 call.run_rule(r, &mut findings);
             }
             // The party the call ended with, as the engine read it.
-            sc.segs.iter().rev().find(|s| s.speaker == Speaker::Customer).map(|s| s.party).or(i.party)
+            call.segs
+                .iter()
+                .rev()
+                .find(|s| s.speaker == Speaker::Customer)
+                .map(|s| s.party)
+                .or(i.party)
         });
         if let Some((index, ord)) = history {
             for h in index.hits(ord) {
@@ -158,7 +201,14 @@ impl Engine {
             }
         }
         let (score, passed) = self.score(&findings);
-        InspectionResult { id: i.id.clone(), score, passed, findings, party, pack: Some(self.pack_ref()) }
+        InspectionResult {
+            id: i.id.clone(),
+            score,
+            passed,
+            findings,
+            party,
+            pack: Some(self.c.pack_ref.clone()),
+        }
     }
 
     /// Scorecard: each item starts at its weight and loses each distinct rule's deduction once
@@ -179,18 +229,36 @@ impl Engine {
             }
         }
         let total_w: f64 = sc.items.iter().map(|i| i.weight).sum();
-        let got: f64 = sc.items.iter().zip(&lost).map(|(i, l)| (i.weight - l).max(0.0)).sum();
-        let score = if total_w > 0.0 { (got / total_w * sc.base * 10.0).round() / 10.0 } else { sc.base };
+        let got: f64 = sc
+            .items
+            .iter()
+            .zip(&lost)
+            .map(|(i, l)| (i.weight - l).max(0.0))
+            .sum();
+        let score = if total_w > 0.0 {
+            (got / total_w * sc.base * 10.0).round() / 10.0
+        } else {
+            sc.base
+        };
         let red = findings.iter().any(|f| f.level >= sc.red_line);
         (score, score >= sc.pass_score && !red)
     }
 
     /// Did the customer say one of the phrases of the first event rule with this check?
     pub(crate) fn customer_said(&self, i: &Interaction, check: pack::EventCheck) -> bool {
-        let lists: Vec<u32> = self.c.rules.iter().filter_map(|r| match &r.kind {
-            Kind::Event { check: c, phrases: Some(l), .. } if *c == check => Some(*l),
-            _ => None,
-        }).collect();
+        let lists: Vec<u32> = self
+            .c
+            .rules
+            .iter()
+            .filter_map(|r| match &r.kind {
+                Kind::Event {
+                    check: c,
+                    phrases: Some(l),
+                    ..
+                } if *c == check => Some(*l),
+                _ => None,
+            })
+            .collect();
         if lists.is_empty() {
             return false;
         }
@@ -198,7 +266,12 @@ impl Engine {
             let mut guard = cell.borrow_mut();
             let sc = &mut *guard;
             prepare(&self.c, i, sc);
-            sc.segs.iter().any(|s| s.speaker == Speaker::Customer && sc.hits[s.hits.0..s.hits.1].iter().any(|h| lists.contains(&h.list)))
+            sc.segs.iter().any(|s| {
+                s.speaker == Speaker::Customer
+                    && sc.hits[s.hits.0..s.hits.1]
+                        .iter()
+                        .any(|h| lists.contains(&h.list))
+            })
         })
     }
 
@@ -207,17 +280,32 @@ impl Engine {
         if i.kind != Channel::Note {
             return false;
         }
-        let lists: Vec<u32> = self.c.rules.iter().filter_map(|r| match &r.kind {
-            Kind::Event { check: pack::EventCheck::NoteMismatch, phrases: Some(l), .. } => Some(*l),
-            _ => None,
-        }).collect();
+        let lists: Vec<u32> = self
+            .c
+            .rules
+            .iter()
+            .filter_map(|r| match &r.kind {
+                Kind::Event {
+                    check: pack::EventCheck::NoteMismatch,
+                    phrases: Some(l),
+                    ..
+                } => Some(*l),
+                _ => None,
+            })
+            .collect();
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let sc = &mut *guard;
             prepare(&self.c, i, sc);
-            let call = Call { c: &self.c, i, text: &sc.norm.text, map: &sc.norm.map, hits: &sc.hits, segs: &sc.segs, present: &sc.present };
+            let call = Call::new(&self.c, i, sc);
             // A claim that is itself negated ("未接通", "没有联系上") is not a claim.
-            sc.hits.iter().any(|h| lists.contains(&h.list) && sc.segs.first().is_some_and(|s| !call.negated(s, h.start as usize)))
+            call.hits.iter().any(|h| {
+                lists.contains(&h.list)
+                    && call
+                        .segs
+                        .first()
+                        .is_some_and(|s| !call.negated(s, h.start as usize))
+            })
         })
     }
 

@@ -30,20 +30,28 @@ pub struct NormText {
 }
 
 impl NormText {
-    pub fn clear(&mut self) {
-        self.text.clear();
-        self.map.clear();
+    /// Normalise `src` keeping the map (used for phrases and to locate evidence).
+    pub fn of(src: &str) -> NormText {
+        let mut n = NormText::default();
+        normalize_into(src, &mut n.text, Some(&mut n.map));
+        n
     }
-    /// Original character range for a normalised byte range.
+    /// Original character range `[from, to)` for a normalised byte range.
     pub fn orig_span(&self, start: usize, end: usize) -> (usize, usize) {
-        let s = self.map.get(start).copied().unwrap_or(0) as usize;
-        // `end` is exclusive: map the last byte of the range and step past its character.
+        let s = self
+            .map
+            .get(start)
+            .copied()
+            .unwrap_or_else(|| self.map.last().map_or(0, |l| l + 1)) as usize;
         let e = if end > start {
-            self.map.get(end - 1).copied().unwrap_or(0) as usize + 1
+            self.map
+                .get(end - 1)
+                .or(self.map.last())
+                .map_or(0, |l| *l as usize + 1)
         } else {
             s
         };
-        (s, e)
+        (s, e.max(s))
     }
 }
 
@@ -52,7 +60,12 @@ impl NormText {
 struct T2s {
     base: u32,
     table: Vec<char>,
+    flags: Vec<u8>,
 }
+
+const SAME: u8 = 1;
+const NUMERAL: u8 = 2;
+const HAO: u8 = 4;
 
 const T2S_RANGES: [(u32, u32); 3] = [(0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)];
 
@@ -61,8 +74,12 @@ fn t2s() -> &'static T2s {
     TABLE.get_or_init(|| {
         let base = 0x3400;
         let top = 0xFAFF;
-        let mut table: Vec<char> = (base..=top).map(|c| char::from_u32(c).unwrap_or('\0')).collect();
-        if let Ok(cc) = ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s) {
+        let mut table: Vec<char> = (base..=top)
+            .map(|c| char::from_u32(c).unwrap_or('\0'))
+            .collect();
+        if let Ok(cc) =
+            ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
+        {
             for (lo, hi) in T2S_RANGES {
                 let chars: Vec<char> = (lo..=hi).filter_map(char::from_u32).collect();
                 let joined: String = chars.iter().flat_map(|c| [*c, '\n']).collect();
@@ -81,7 +98,22 @@ fn t2s() -> &'static T2s {
                 }
             }
         }
-        T2s { base, table }
+        // Gender and politeness variants read the same for matching (ASR confuses them).
+        for (from, to) in [('她', '他'), ('祂', '他'), ('妳', '你'), ('您', '你')] {
+            table[(from as u32 - base) as usize] = to;
+        }
+        // Per-character flags for the fast path: unchanged, numeral, 号.
+        let flags = table
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let same = *c as u32 == base + k as u32;
+                u8::from(same) * SAME
+                    | u8::from(is_numeral(*c)) * NUMERAL
+                    | u8::from(*c == '号') * HAO
+            })
+            .collect();
+        T2s { base, table, flags }
     })
 }
 
@@ -99,13 +131,17 @@ enum Class {
 
 #[inline]
 fn classify(c: char, t: &T2s) -> Class {
+    let u = c as u32;
+    // Fast path: CJK ideographs (no punctuation lives in this range).
+    if (t.base..t.base + t.table.len() as u32).contains(&u) && (u <= 0x9FFF || u >= 0xF900) {
+        return Class::Keep(t.table[(u - t.base) as usize]);
+    }
     match c {
         'a'..='z' | '0'..='9' => Class::Keep(c),
         'A'..='Z' => Class::Keep(c.to_ascii_lowercase()),
-        // Gender and politeness variants read the same for matching (ASR confuses them).
-        '她' | '祂' => Class::Keep('他'),
-        '妳' | '您' => Class::Keep('你'),
-        '，' | '。' | '；' | '：' | '、' | ',' | ';' | ':' | '\n' | '\r' | '｡' | '､' | '|' => Class::Break,
+        '，' | '。' | '；' | '：' | '、' | ',' | ';' | ':' | '\n' | '\r' | '｡' | '､' | '|' => {
+            Class::Break
+        }
         '!' | '！' => Class::Keep('!'),
         '?' | '？' => Class::Keep('?'),
         '\u{FF10}'..='\u{FF19}' => Class::Keep(char::from(b'0' + (c as u32 - 0xFF10) as u8)),
@@ -116,13 +152,6 @@ fn classify(c: char, t: &T2s) -> Class {
         '%' | '％' => Class::Keep('%'),
         _ if c.is_ascii() => Class::Filler,
         _ => {
-            let u = c as u32;
-            if (t.base..t.base + t.table.len() as u32).contains(&u) {
-                let m = t.table[(u - t.base) as usize];
-                if m != '\0' {
-                    return Class::Keep(m);
-                }
-            }
             if c.is_alphanumeric() {
                 Class::Keep(c)
             } else {
@@ -133,36 +162,159 @@ fn classify(c: char, t: &T2s) -> Class {
     }
 }
 
-/// Append the normalised form of `src` to `out`. Original character indices in `out.map` are
-/// counted from the start of `src`.
-pub fn normalize_into(src: &str, out: &mut NormText) {
+/// What the normalised text holds, so that entity detection can skip text that cannot hold an
+/// entity of a kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// A digit or a Chinese numeral.
+    pub numeric: bool,
+    /// A run of at least 11 digits or numerals (ID, card, account or phone numbers).
+    pub long_number: bool,
+    /// 号 (addresses).
+    pub hao: bool,
+}
+
+/// Append the normalised form of `src` to `out`; with `map`, also record for each output byte
+/// the index of the original character.
+pub fn normalize_into(src: &str, out: &mut String, mut map: Option<&mut Vec<u32>>) -> Flags {
     let t = t2s();
-    out.text.reserve(src.len());
-    out.map.reserve(src.len() + 1);
-    let mut last_break = true; // collapse runs of breaks and drop a leading one
-    for (i, (bi, c)) in src.char_indices().enumerate() {
-        let class = classify(c, t);
-        let class = match class {
+    out.reserve(src.len() + 2);
+    let mut st = State::default();
+    if let Some(m) = map.as_deref_mut() {
+        for (i, (bi, c)) in src.char_indices().enumerate() {
+            st.step(
+                t,
+                c,
+                &src[bi + c.len_utf8()..],
+                &src[bi..bi + c.len_utf8()],
+                out,
+                Some((m, i as u32)),
+            );
+        }
+        return st.flags;
+    }
+    // Fast path for the common case: CJK ideographs (three bytes each in UTF-8) that need no
+    // change are copied in runs; every other character takes the general step.
+    let b = src.as_bytes();
+    let mut i = 0;
+    let mut pending = 0; // start of the run of unchanged bytes not yet copied
+    while i < b.len() {
+        let x = b[i];
+        if (0xE3..=0xE9).contains(&x) && i + 2 < b.len() {
+            let u = ((u32::from(x) & 0x0F) << 12)
+                | ((u32::from(b[i + 1]) & 0x3F) << 6)
+                | (u32::from(b[i + 2]) & 0x3F);
+            if (0x3400..=0x9FFF).contains(&u) {
+                let f = t.flags[(u - t.base) as usize];
+                st.last_break = false;
+                if f & NUMERAL != 0 {
+                    st.flags.numeric = true;
+                    st.run += 1;
+                    st.flags.long_number |= st.run >= 11;
+                } else {
+                    st.run = 0;
+                    st.flags.hao |= f & HAO != 0;
+                }
+                if f & SAME == 0 {
+                    out.push_str(&src[pending..i]);
+                    out.push(t.table[(u - t.base) as usize]);
+                    pending = i + 3;
+                }
+                i += 3;
+                continue;
+            }
+        }
+        out.push_str(&src[pending..i]);
+        let Some(c) = src[i..].chars().next() else {
+            break;
+        };
+        let len = c.len_utf8();
+        st.step(t, c, &src[i + len..], &src[i..i + len], out, None);
+        i += len;
+        pending = i;
+    }
+    out.push_str(&src[pending..]);
+    st.flags
+}
+
+struct State {
+    flags: Flags,
+    /// Length of the current run of digits and numerals.
+    run: u32,
+    /// Collapse runs of breaks and drop a leading one.
+    last_break: bool,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            flags: Flags::default(),
+            run: 0,
+            last_break: true,
+        }
+    }
+}
+
+impl State {
+    #[inline]
+    fn kept(&mut self, k: char) {
+        self.last_break = false;
+        if k.is_ascii_digit() || is_numeral(k) {
+            self.flags.numeric = true;
+            self.run += 1;
+            self.flags.long_number |= self.run >= 11;
+        } else {
+            self.run = 0;
+            self.flags.hao |= k == '号';
+        }
+    }
+
+    #[inline]
+    fn step(
+        &mut self,
+        t: &T2s,
+        c: char,
+        rest: &str,
+        raw: &str,
+        out: &mut String,
+        map: Option<(&mut Vec<u32>, u32)>,
+    ) {
+        let class = match classify(c, t) {
             // A '.' is kept only as a decimal point between digits; elsewhere it is a filler.
             Class::Keep('.') => {
-                let prev_digit = out.text.as_bytes().last().is_some_and(u8::is_ascii_digit);
-                let next_digit = src[bi + c.len_utf8()..]
+                let prev_digit = out.as_bytes().last().is_some_and(u8::is_ascii_digit);
+                let next_digit = rest
                     .chars()
                     .next()
                     .is_some_and(|n| n.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&n));
-                if prev_digit && next_digit { Class::Keep('.') } else { Class::Filler }
+                if prev_digit && next_digit {
+                    Class::Keep('.')
+                } else {
+                    Class::Filler
+                }
             }
             other => other,
         };
         match class {
             Class::Keep(k) => {
-                push(out, k, i);
-                last_break = false;
+                self.kept(k);
+                if k == c {
+                    out.push_str(raw);
+                } else {
+                    out.push(k);
+                }
+                if let Some((m, o)) = map {
+                    m.extend_from_slice(&[o, o, o, o][..k.len_utf8()]);
+                }
             }
             Class::Break => {
-                if !last_break {
-                    push(out, CLAUSE, i);
-                    last_break = true;
+                self.run = 0;
+                if !self.last_break {
+                    out.push(CLAUSE);
+                    if let Some((m, o)) = map {
+                        m.push(o);
+                    }
+                    self.last_break = true;
                 }
             }
             Class::Filler => {}
@@ -171,27 +323,44 @@ pub fn normalize_into(src: &str, out: &mut NormText) {
 }
 
 #[inline]
-fn push(out: &mut NormText, c: char, orig: usize) {
-    let mut buf = [0u8; 4];
-    let s = c.encode_utf8(&mut buf);
-    out.text.push_str(s);
-    for _ in 0..s.len() {
-        out.map.push(orig as u32);
-    }
+fn is_numeral(c: char) -> bool {
+    matches!(
+        c,
+        '零' | '〇'
+            | '一'
+            | '二'
+            | '两'
+            | '三'
+            | '四'
+            | '五'
+            | '六'
+            | '七'
+            | '八'
+            | '九'
+            | '十'
+            | '百'
+            | '千'
+            | '万'
+            | '幺'
+    )
 }
 
 /// Normalise a phrase written in a rule pack the same way as the text it will be matched in.
 /// A phrase that starts or ends with a clause break (`|`, `，`, `。` …) only matches at a clause
 /// boundary: `|是我|` is a whole clause "是我". Every segment starts and ends with a boundary.
 pub fn normalize_phrase(p: &str) -> String {
-    let mut n = NormText::default();
-    normalize_into(p, &mut n);
-    let lead = p.trim_start().chars().next().is_some_and(|c| classify(c, t2s()) == Class::Break);
-    let mut out = String::with_capacity(n.text.len() + 1);
-    if lead && !n.text.is_empty() {
+    let mut n = String::new();
+    normalize_into(p, &mut n, None);
+    let lead = p
+        .trim_start()
+        .chars()
+        .next()
+        .is_some_and(|c| classify(c, t2s()) == Class::Break);
+    let mut out = String::with_capacity(n.len() + 1);
+    if lead && !n.is_empty() {
         out.push(CLAUSE);
     }
-    out.push_str(&n.text);
+    out.push_str(&n);
     if out.chars().all(|c| c == CLAUSE) {
         out.clear();
     }
@@ -203,9 +372,7 @@ mod tests {
     use super::*;
 
     fn norm(s: &str) -> String {
-        let mut n = NormText::default();
-        normalize_into(s, &mut n);
-        n.text
+        NormText::of(s).text
     }
 
     #[test]
@@ -227,10 +394,28 @@ mod tests {
     }
 
     #[test]
+    fn fast_path_equals_mapped_path() {
+        for src in [
+            "ＡＰＰ　還款１２３元，傻 逼。1.5万a.b她您",
+            "喂您好請問是張先生嗎？一万二千八。",
+            "\u{1}|，，x😡",
+            "",
+        ] {
+            let mut fast = String::new();
+            let n1 = normalize_into(src, &mut fast, None);
+            let mut slow = String::new();
+            let mut map = Vec::new();
+            let n2 = normalize_into(src, &mut slow, Some(&mut map));
+            assert_eq!(fast, slow);
+            assert_eq!(n1, n2);
+            assert_eq!(map.len(), slow.len());
+        }
+    }
+
+    #[test]
     fn maps_back_to_original_chars() {
         let src = "您 好，傻*逼";
-        let mut n = NormText::default();
-        normalize_into(src, &mut n);
+        let n = NormText::of(src);
         let start = n.text.find("傻逼").unwrap();
         let (s, e) = n.orig_span(start, start + "傻逼".len());
         let orig: String = src.chars().skip(s).take(e - s).collect();

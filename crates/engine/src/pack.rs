@@ -304,7 +304,7 @@ pub enum MatcherDef {
     Near(NearDef),
     /// A regular expression over the normalised text, with an optional exclusion.
     Regex(RegexDef),
-    /// A detected entity: money, date, id_number, bank_card, phone, address.
+    /// A detected entity: money, date, id_number, bank_card, account_number, phone, address.
     Entity(Vec<EntityKind>),
 }
 
@@ -334,6 +334,8 @@ pub enum EntityKind {
     Date,
     IdNumber,
     BankCard,
+    /// Any other run of 15–19 digits read out (an account or card number whatever its checksum).
+    AccountNumber,
     Phone,
     Address,
 }

@@ -17,7 +17,12 @@ fn score(split: &str) -> Evaluation {
     let mut truth: HashMap<String, BTreeSet<String>> = HashMap::new();
     for l in labels.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(l).expect("label line");
-        let labels = v["labels"].as_array().expect("labels array").iter().map(|x| x.as_str().expect("label").to_string()).collect();
+        let labels = v["labels"]
+            .as_array()
+            .expect("labels array")
+            .iter()
+            .map(|x| x.as_str().expect("label").to_string())
+            .collect();
         truth.insert(v["id"].as_str().expect("id").to_string(), labels);
     }
     let interactions: Vec<_> = calls
@@ -33,14 +38,33 @@ fn score(split: &str) -> Evaluation {
         b.add(&engine, k as u32, i);
     }
     let index = b.finish(&engine);
-    let results: Vec<_> = interactions.iter().enumerate().map(|(k, i)| engine.inspect_with(i, &index, k as u32)).collect();
-    let scored: BTreeSet<String> = engine.categories().filter(|(_, k, _)| *k == CategoryKind::Content).map(|(n, _, _)| n.to_string()).collect();
+    let results: Vec<_> = interactions
+        .iter()
+        .enumerate()
+        .map(|(k, i)| engine.inspect_with(i, &index, k as u32))
+        .collect();
+    let scored: BTreeSet<String> = engine
+        .categories()
+        .filter(|(_, k, _)| *k == CategoryKind::Content)
+        .map(|(n, _, _)| n.to_string())
+        .collect();
     let ev = evaluate(&results, &truth, &scored);
     println!("== eval/{split}: {} calls", ev.scored);
     for (c, n) in &ev.per_category {
-        println!("{c:<32} tp {:>3} fp {:>3} fn {:>3}  P {:.3}  R {:.3}", n.tp, n.fp, n.fn_, n.precision().unwrap_or(f64::NAN), n.recall().unwrap_or(f64::NAN));
+        println!(
+            "{c:<32} tp {:>3} fp {:>3} fn {:>3}  P {:.3}  R {:.3}",
+            n.tp,
+            n.fp,
+            n.fn_,
+            n.precision().unwrap_or(f64::NAN),
+            n.recall().unwrap_or(f64::NAN)
+        );
     }
-    println!("overall P {:.3} R {:.3}", ev.overall.precision().unwrap_or(0.0), ev.overall.recall().unwrap_or(0.0));
+    println!(
+        "overall P {:.3} R {:.3}",
+        ev.overall.precision().unwrap_or(0.0),
+        ev.overall.recall().unwrap_or(0.0)
+    );
     for m in &ev.misses {
         println!("  {} {} {} {}", m.kind, m.id, m.category, m.evidence);
     }
@@ -76,7 +100,9 @@ fn held_out_test_split_meets_targets() {
 /// prints the engine's reading of one call (for tuning on the dev split).
 #[test]
 fn show() {
-    let Ok(spec) = std::env::var("EVAL_SHOW") else { return };
+    let Ok(spec) = std::env::var("EVAL_SHOW") else {
+        return;
+    };
     let (split, id) = spec.split_once('/').expect("EVAL_SHOW=split/id");
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../eval/");
     let calls = std::fs::read_to_string(format!("{root}{split}/calls.jsonl")).expect("calls");
@@ -88,7 +114,10 @@ fn show() {
             let r = engine.inspect(&i);
             println!("party read: {:?}", r.party);
             for f in &r.findings {
-                println!("{} {} seg {:?} «{}» {}", f.rule, f.category, f.segment, f.excerpt, f.message);
+                println!(
+                    "{} {} seg {:?} «{}» {}",
+                    f.rule, f.category, f.segment, f.excerpt, f.message
+                );
             }
         }
     }

@@ -11,7 +11,11 @@ use zhijian_engine::{Engine, IndexBuilder};
 fn event_log_fixture_is_exact() {
     let text = include_str!("fixtures/event_log.jsonl");
     let engine = Engine::builtin();
-    let event_cats: BTreeSet<&str> = engine.categories().filter(|(_, k, _)| *k == CategoryKind::EventLog).map(|(n, _, _)| n).collect();
+    let event_cats: BTreeSet<&str> = engine
+        .categories()
+        .filter(|(_, k, _)| *k == CategoryKind::EventLog)
+        .map(|(n, _, _)| n)
+        .collect();
     let mut b = IndexBuilder::new();
     let mut calls = Vec::new();
     for line in text.lines() {
@@ -19,7 +23,12 @@ fn event_log_fixture_is_exact() {
             Record::Flag(f) => b.add_flag(&f),
             Record::Interaction(i) => {
                 let v: serde_json::Value = serde_json::from_str(line).expect("json");
-                let expect: BTreeSet<String> = v["expect"].as_array().expect("expect").iter().map(|x| x.as_str().unwrap().to_string()).collect();
+                let expect: BTreeSet<String> = v["expect"]
+                    .as_array()
+                    .expect("expect")
+                    .iter()
+                    .map(|x| x.as_str().unwrap().to_string())
+                    .collect();
                 b.add(&engine, calls.len() as u32, &i);
                 calls.push((i, expect));
             }
@@ -29,9 +38,19 @@ fn event_log_fixture_is_exact() {
     let mut wrong = Vec::new();
     for (k, (i, expect)) in calls.iter().enumerate() {
         let r = engine.inspect_with(i, &index, k as u32);
-        let got: BTreeSet<String> = r.findings.iter().map(|f| f.category.as_str()).filter(|c| event_cats.contains(c)).map(String::from).collect();
+        let got: BTreeSet<String> = r
+            .findings
+            .iter()
+            .map(|f| f.category.as_str())
+            .filter(|c| event_cats.contains(c))
+            .map(String::from)
+            .collect();
         if &got != expect {
-            wrong.push(format!("{}: expected {expect:?}, got {got:?} ({:?})", i.id, r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()));
+            wrong.push(format!(
+                "{}: expected {expect:?}, got {got:?} ({:?})",
+                i.id,
+                r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -58,7 +77,17 @@ fn event_log_is_order_independent() {
         let mut out: Vec<(String, Vec<String>)> = calls
             .iter()
             .enumerate()
-            .map(|(k, i)| (i.id.clone(), engine.inspect_with(i, &index, k as u32).findings.iter().map(|f| f.rule.clone()).collect()))
+            .map(|(k, i)| {
+                (
+                    i.id.clone(),
+                    engine
+                        .inspect_with(i, &index, k as u32)
+                        .findings
+                        .iter()
+                        .map(|f| f.rule.clone())
+                        .collect(),
+                )
+            })
             .collect();
         out.sort();
         out

@@ -17,7 +17,31 @@ impl XorShift {
     }
 }
 
-const ODD: &[&str] = &["\u{0}", "\u{FEFF}", "｜", "|", "\u{1}", "。", "！！", "😡", "\u{301}", "１２３", "十万八千", "99999999999999999999", "\"", "\\", "{", "}", "[", "]", ":", ",", "e999", "-0", "\u{200B}"];
+const ODD: &[&str] = &[
+    "\u{0}",
+    "\u{FEFF}",
+    "｜",
+    "|",
+    "\u{1}",
+    "。",
+    "！！",
+    "😡",
+    "\u{301}",
+    "１２３",
+    "十万八千",
+    "99999999999999999999",
+    "\"",
+    "\\",
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    ",",
+    "e999",
+    "-0",
+    "\u{200B}",
+];
 
 fn mutate(rng: &mut XorShift, line: &str) -> Vec<u8> {
     let mut b = line.as_bytes().to_vec();
@@ -56,8 +80,14 @@ fn never_panics_on_mutated_input() {
     let mut parsed = Vec::new();
     for round in 0..3000 {
         let line = lines[rng.below(lines.len())];
-        let bytes = if round % 10 == 0 { (0..rng.below(300)).map(|_| rng.next() as u8).collect() } else { mutate(&mut rng, line) };
-        let Ok(s) = std::str::from_utf8(&bytes) else { continue };
+        let bytes = if round % 10 == 0 {
+            (0..rng.below(300)).map(|_| rng.next() as u8).collect()
+        } else {
+            mutate(&mut rng, line)
+        };
+        let Ok(s) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
         match parse_record(s) {
             Ok(Record::Interaction(i)) => {
                 let _ = engine.inspect(&i);
@@ -87,7 +117,9 @@ fn odd_but_valid_interactions() {
         format!(r#"{{"id":"e","kind":"call","case_id":"c","agent_id":"a","client":"x","started_at":"2026-01-01T00:00:00Z","contact":{{"timezone":"Mars/Base"}},"segments":[{{"speaker":"agent","start":0,"end":1e9,"text":"{long}"}}]}}"#),
     ];
     for c in &cases {
-        let Record::Interaction(i) = parse_record(c).expect("valid") else { panic!() };
+        let Record::Interaction(i) = parse_record(c).expect("valid") else {
+            panic!()
+        };
         let r = engine.inspect(&i);
         assert!(r.score.is_finite());
     }

@@ -1,0 +1,291 @@
+//! `zhijian` — the command-line face of the inspection engine.
+//!
+//! Exit status: 0 success; 1 checks failed (`rules test`, `eval --min-*`); 2 usage or input
+//! error (bad arguments, unreadable file, invalid rule pack); 3 partial success (some input
+//! lines were rejected, the rest processed); 70 internal error.
+
+mod bench;
+mod evaluate;
+mod io;
+mod pipeline;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_CHECKS_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_PARTIAL: u8 = 3;
+pub const EXIT_INTERNAL: u8 = 70;
+
+#[derive(Parser)]
+#[command(
+    name = "zhijian",
+    version,
+    about = "质检 Zhijian — compliance inspection for debt-collection interactions"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Inspect interchange-v1 JSON Lines and write one result line per interaction.
+    Inspect {
+        /// Rule pack: a .toml file, a folder of them, or `cn-default` (the embedded default).
+        #[arg(long, default_value = "cn-default")]
+        rules: String,
+        /// Input file, or `-` for standard input.
+        #[arg(long, default_value = "-")]
+        input: String,
+        /// Output file, or `-` for standard output.
+        #[arg(long, default_value = "-")]
+        output: String,
+        /// Also write rejected lines (with line number, field and reason) to this JSONL file.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// No summary on standard error.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Rule-pack tools.
+    Rules {
+        #[command(subcommand)]
+        cmd: RulesCmd,
+    },
+    /// Precision, recall and F1 per category of the engine against labelled calls.
+    Eval {
+        #[arg(long)]
+        input: PathBuf,
+        /// `{"id","labels":[categories]}` lines.
+        #[arg(long)]
+        labels: PathBuf,
+        #[arg(long, default_value = "cn-default")]
+        rules: String,
+        /// Print every false positive and false negative with its evidence.
+        #[arg(long, short)]
+        verbose: bool,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        /// Fail (exit 1) if overall precision is below this.
+        #[arg(long)]
+        min_precision: Option<f64>,
+        /// Fail (exit 1) if overall recall is below this.
+        #[arg(long)]
+        min_recall: Option<f64>,
+    },
+    /// Generate realistic synthetic collection interactions (and a labels file alongside).
+    Generate {
+        #[arg(long, default_value_t = 1000)]
+        calls: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file, or `-` for standard output.
+        #[arg(long, default_value = "-")]
+        output: String,
+        /// Labels file (default: next to the output, `NAME.labels.jsonl`).
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// Also generate SMS, field visits and collection notes.
+        #[arg(long)]
+        all_channels: bool,
+        /// First day (YYYY-MM-DD) of the generated period.
+        #[arg(long, default_value = "2026-10-01")]
+        start: String,
+        /// Number of days the interactions are spread over.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
+    /// Throughput of inspection on one core vs a bare Aho–Corasick scan of the same text.
+    Bench {
+        #[arg(long, default_value_t = 20_000)]
+        calls: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, default_value = "cn-default")]
+        rules: String,
+        /// Seconds to spend on each measurement.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+    },
+    /// Demo: generate a realistic sample, inspect it, and show what was found.
+    Demo {
+        #[arg(long, default_value_t = 2000)]
+        calls: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Where to write the generated data and the results.
+        #[arg(long, default_value = "zhijian-demo")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCmd {
+    /// Run every rule's own hit/miss examples.
+    Test {
+        #[arg(default_value = "cn-default")]
+        pack: String,
+    },
+    /// List the rules of a pack (id, category, level, deduction, source).
+    List {
+        #[arg(default_value = "cn-default")]
+        pack: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    };
+    ExitCode::from(code)
+}
+
+/// A command failure with the exit status it maps to.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad arguments, unreadable files, invalid pack: the user can fix it.
+    Usage(String),
+    Internal(String),
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => EXIT_USAGE,
+            CliError::Internal(_) => EXIT_INTERNAL,
+        }
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::Usage(m) => write!(f, "{m}"),
+            CliError::Internal(m) => write!(f, "internal error [internal]: {m}"),
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::Internal(e.to_string())
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, CliError> {
+    match cli.cmd {
+        Cmd::Inspect {
+            rules,
+            input,
+            output,
+            rejects,
+            quiet,
+        } => {
+            let engine = io::load_pack(&rules)?;
+            let summary =
+                pipeline::inspect_file(&engine, &input, &output, rejects.as_deref(), |_| {})?;
+            if !quiet {
+                summary.print(&input, rejects.as_deref());
+            }
+            Ok(if summary.rejected > 0 {
+                EXIT_PARTIAL
+            } else {
+                EXIT_OK
+            })
+        }
+        Cmd::Rules {
+            cmd: RulesCmd::Test { pack },
+        } => {
+            let engine = io::load_pack(&pack)?;
+            let report = engine.test_examples();
+            for f in &report.failures {
+                println!("FAIL {f}");
+            }
+            println!(
+                "{} rules, {} examples: {} passed, {} failed",
+                report.rules,
+                report.passed + report.failures.len(),
+                report.passed,
+                report.failures.len()
+            );
+            Ok(if report.failures.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_CHECKS_FAILED
+            })
+        }
+        Cmd::Rules {
+            cmd: RulesCmd::List { pack },
+        } => {
+            let engine = io::load_pack(&pack)?;
+            println!("{} — {}", engine.pack_ref(), engine.meta().title);
+            for r in engine.rules() {
+                println!(
+                    "{:<34} {:<30} {} -{:<3} {}",
+                    r.id,
+                    r.category.as_str(),
+                    r.level.chinese(),
+                    r.deduction,
+                    r.title
+                );
+            }
+            Ok(EXIT_OK)
+        }
+        Cmd::Eval {
+            input,
+            labels,
+            rules,
+            verbose,
+            json,
+            min_precision,
+            min_recall,
+        } => {
+            let engine = io::load_pack(&rules)?;
+            evaluate::run(
+                &engine,
+                &input,
+                &labels,
+                verbose,
+                json,
+                min_precision,
+                min_recall,
+            )
+        }
+        Cmd::Generate {
+            calls,
+            seed,
+            output,
+            labels,
+            all_channels,
+            start,
+            days,
+        } => {
+            let start = start
+                .parse()
+                .map_err(|e| CliError::Usage(format!("--start {start:?}: {e}")))?;
+            io::generate(calls, seed, start, days, all_channels, &output, labels)?;
+            Ok(EXIT_OK)
+        }
+        Cmd::Bench {
+            calls,
+            seed,
+            rules,
+            seconds,
+        } => {
+            let engine = io::load_pack(&rules)?;
+            bench::run(&engine, calls, seed, seconds);
+            Ok(EXIT_OK)
+        }
+        Cmd::Demo { calls, seed, dir } => io::demo(calls, seed, &dir),
+    }
+}
