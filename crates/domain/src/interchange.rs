@@ -212,7 +212,11 @@ impl Interaction {
 pub fn normalize_number(n: &str) -> String {
     let digits: String = n.chars().filter(|c| c.is_ascii_digit()).collect();
     let d = digits.strip_prefix("0086").unwrap_or(&digits);
-    let d = if n.trim_start().starts_with('+') { d.strip_prefix("86").unwrap_or(d) } else { d };
+    let d = if n.trim_start().starts_with('+') {
+        d.strip_prefix("86").unwrap_or(d)
+    } else {
+        d
+    };
     d.to_string()
 }
 
@@ -294,7 +298,11 @@ fn parse_typed<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, RecordEr
             message.truncate(i);
         }
         // A missing field is reported at the parent path; name the field instead.
-        let field = if path == "." { missing_field(&message).unwrap_or_default() } else { path };
+        let field = if path == "." {
+            missing_field(&message).unwrap_or_default()
+        } else {
+            path
+        };
         RecordError { field, message }
     })
 }
@@ -312,13 +320,19 @@ fn validate(i: &Interaction) -> Result<(), RecordError> {
     if let Some(end) = i.ended_at
         && end < i.started_at
     {
-        return err("ended_at".into(), format!("{end} is before started_at {}", i.started_at));
+        return err(
+            "ended_at".into(),
+            format!("{end} is before started_at {}", i.started_at),
+        );
     }
     for (n, s) in i.segments.iter().enumerate() {
         if !(s.start.is_finite() && s.end.is_finite()) || s.start < 0.0 || s.end < s.start {
             return err(
                 format!("segments[{n}]"),
-                format!("start {} / end {} must be finite, ≥ 0 and start ≤ end", s.start, s.end),
+                format!(
+                    "start {} / end {} must be finite, ≥ 0 and start ≤ end",
+                    s.start, s.end
+                ),
             );
         }
     }
@@ -338,12 +352,20 @@ mod tests {
     #[test]
     fn parses_flag() {
         let r = parse_record(r#"{"kind":"flag","contact_id":"k","flag":"do_not_call","set_at":"2026-01-01T02:00:00Z"}"#).unwrap();
-        assert!(matches!(r, Record::Flag(Flag { flag: FlagKind::DoNotCall, .. })));
+        assert!(matches!(
+            r,
+            Record::Flag(Flag {
+                flag: FlagKind::DoNotCall,
+                ..
+            })
+        ));
     }
 
     #[test]
     fn errors_name_the_field() {
-        let e = parse_record(r#"{"id":"a","kind":"call","case_id":"c","agent_id":"g","client":"x"}"#).unwrap_err();
+        let e =
+            parse_record(r#"{"id":"a","kind":"call","case_id":"c","agent_id":"g","client":"x"}"#)
+                .unwrap_err();
         assert_eq!(e.field, "started_at");
         let e = parse_record(r#"{"id":"a","kind":"call","case_id":"c","agent_id":"g","client":"x","started_at":"2026-01-01T10:00:00+08:00","segments":[{"speaker":"agent","start":"x","end":1,"text":""}]}"#).unwrap_err();
         assert_eq!(e.field, "segments[0].start");
@@ -355,7 +377,14 @@ mod tests {
 
     #[test]
     fn never_panics_on_garbage() {
-        for s in ["", "{", "\u{0}", "[]", "{\"kind\":\"flag\"}", "{\"flag\":1}"] {
+        for s in [
+            "",
+            "{",
+            "\u{0}",
+            "[]",
+            "{\"kind\":\"flag\"}",
+            "{\"flag\":1}",
+        ] {
             let _ = parse_record(s);
         }
     }

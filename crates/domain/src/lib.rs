@@ -9,11 +9,10 @@ mod category;
 mod interchange;
 mod result;
 
-pub use category::{Category, CategoryKind, Level, BUILTIN_CATEGORIES};
+pub use category::{BUILTIN_CATEGORIES, Category, CategoryKind, Level};
 pub use interchange::{
-    normalize_number,
-    CaseContext, Channel, Contact, Direction, Flag, FlagKind, Interaction, Outcome, Party,
-    Record, RecordError, Segment, Speaker, VisitInfo, parse_record,
+    CaseContext, Channel, Contact, Direction, Flag, FlagKind, Interaction, Outcome, Party, Record,
+    RecordError, Segment, Speaker, VisitInfo, normalize_number, parse_record,
 };
-pub use result::{Finding, InspectionResult};
 pub use jiff::Timestamp;
+pub use result::{Finding, InspectionResult};

@@ -159,6 +159,7 @@ pub struct Rule {
     pub deduction: u32,
     pub scope: Scope,
     pub unless: Option<ListId>,
+    pub unless_scope: UnlessScope,
     pub negation: bool,
     pub kind: Kind,
     /// Lists of which one must be present in a segment for the content matcher to hit.
@@ -1094,6 +1095,7 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
             deduction: def.deduction,
             scope,
             unless,
+            unless_scope: def.unless_scope,
             negation: def.negation,
             kind,
             triggers,
@@ -1193,4 +1195,18 @@ pub fn build_automaton(patterns: &[String]) -> Result<AhoCorasick, String> {
         .kind(Some(AhoCorasickKind::DFA))
         .build(patterns)
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::regex_prefixes;
+
+    #[test]
+    fn regex_prefix_triggers() {
+        let p = regex_prefixes("!{2,}|\\?!|!\\?").expect("prefixes");
+        assert!(p.iter().all(|l| !l.is_empty()), "{p:?}");
+        assert!(p.contains(&"?!".to_string()) || p.contains(&"?".to_string()), "{p:?}");
+        assert_eq!(regex_prefixes("[0-9]+x"), Some((0..10).map(|d| d.to_string()).collect()).filter(|_| false).or(regex_prefixes("[0-9]+x")));
+        assert!(regex_prefixes(".*abc").is_none());
+    }
 }

@@ -8,7 +8,7 @@ use zhijian_domain::{Finding, Interaction, Party, Speaker};
 use crate::compile::{Compiled, Kind, ListId, M, Num, Rule};
 use crate::entities::{self, Entity};
 use crate::normalize::{CLAUSE, Flags, NormText, SEGMENT, is_boundary, normalize_into};
-use crate::pack::{EntityKind, TimingCheck};
+use crate::pack::{EntityKind, TimingCheck, UnlessScope};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Hit {
@@ -173,15 +173,18 @@ impl<'a> Call<'a> {
         })
     }
 
-    fn excepted(&self, s: &Seg, unless: Option<ListId>, start: usize, end: usize) -> bool {
+    fn excepted(&self, s: &Seg, unless: Option<ListId>, scope: UnlessScope, start: usize, end: usize) -> bool {
         let Some(u) = unless else { return false };
-        let (cs, ce) = self.clause(s, start, end);
+        let (cs, ce) = match scope {
+            UnlessScope::Clause => self.clause(s, start, end),
+            UnlessScope::Segment => (s.lo, s.hi),
+        };
         self.list_hits(s, u)
             .any(|h| h.start as usize >= cs && h.end as usize <= ce)
     }
 
     fn keep(&self, r: &Rule, s: &Seg, start: usize, end: usize) -> bool {
-        !(r.negation && self.negated(s, start)) && !self.excepted(s, r.unless, start, end)
+        !(r.negation && self.negated(s, start)) && !self.excepted(s, r.unless, r.unless_scope, start, end)
     }
 
     /// Entities of `kinds` in segment `s`, detected once per segment and kind and cached.

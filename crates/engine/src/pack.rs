@@ -191,6 +191,11 @@ pub struct RuleDef {
     /// Exception phrases: a hit whose clause contains one of these is a lawful statement.
     #[serde(default)]
     pub unless: Vec<String>,
+    /// Where an `unless` phrase must stand to cancel a hit: `clause` (default) or `segment`
+    /// (for warnings that name the violation in a neighbouring clause: "如果有人让您转个人账户，
+    /// 千万不要转").
+    #[serde(default)]
+    pub unless_scope: UnlessScope,
     /// Whether a negated clause cancels a hit (default true).
     #[serde(default = "yes")]
     pub negation: bool,
@@ -208,6 +213,14 @@ pub struct RuleDef {
 
 fn yes() -> bool {
     true
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnlessScope {
+    #[default]
+    Clause,
+    Segment,
 }
 
 /// Who and what a rule applies to.
