@@ -5,7 +5,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use zhijian_engine::{Engine, Source};
-use zhijian_synth::{Config, Generator, Item};
+use zhijian_synth::{Config, Generator};
 
 use crate::{CliError, EXIT_OK};
 
@@ -89,28 +89,10 @@ pub fn generate(
         None => None,
     };
     for item in Generator::new(cfg) {
-        match item {
-            Item::Interaction {
-                interaction,
-                labels,
-            } => {
-                serde_json::to_writer(&mut out, &interaction)
-                    .map_err(|e| CliError::Internal(e.to_string()))?;
-                out.write_all(b"\n")?;
-                if let Some(l) = lab.as_mut() {
-                    writeln!(
-                        l,
-                        "{}",
-                        serde_json::json!({"id": interaction.id, "labels": labels})
-                    )?;
-                }
-            }
-            Item::Flag(f) => {
-                let mut v =
-                    serde_json::to_value(&f).map_err(|e| CliError::Internal(e.to_string()))?;
-                v["kind"] = "flag".into();
-                writeln!(out, "{v}")?;
-            }
+        // Timestamps as a collection system writes them: +08:00, some in UTC.
+        writeln!(out, "{}", item.to_json_line())?;
+        if let (Some(l), Some(line)) = (lab.as_mut(), item.labels_json_line()) {
+            writeln!(l, "{line}")?;
         }
     }
     out.flush()?;

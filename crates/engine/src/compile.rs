@@ -1205,8 +1205,16 @@ mod tests {
     fn regex_prefix_triggers() {
         let p = regex_prefixes("!{2,}|\\?!|!\\?").expect("prefixes");
         assert!(p.iter().all(|l| !l.is_empty()), "{p:?}");
-        assert!(p.contains(&"?!".to_string()) || p.contains(&"?".to_string()), "{p:?}");
-        assert_eq!(regex_prefixes("[0-9]+x"), Some((0..10).map(|d| d.to_string()).collect()).filter(|_| false).or(regex_prefixes("[0-9]+x")));
+        assert!(
+            p.contains(&"?!".to_string()) || p.contains(&"?".to_string()),
+            "{p:?}"
+        );
+        assert_eq!(
+            regex_prefixes("[0-9]+x"),
+            Some((0..10).map(|d| d.to_string()).collect())
+                .filter(|_| false)
+                .or(regex_prefixes("[0-9]+x"))
+        );
         assert!(regex_prefixes(".*abc").is_none());
     }
 }

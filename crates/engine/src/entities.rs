@@ -171,8 +171,34 @@ const MONEY_LEAD: &[char] = &[
 ];
 const MONEY_UNIT: &[&str] = &["元", "块", "圆", "rmb", "人民币"];
 /// Words after a bare number that make it a sum in repayment talk.
-const MONEY_TAIL: &[&str] = &["吧", "可以", "就行", "行吗", "行不行", "左右", "够", "可不可以", "能不能", "怎么样", "今天", "明天",
-    "后天", "这周", "下周", "月底", "之前", "以内", "的话", "先", "也", "就", "还", "到账", "转", "打"];
+const MONEY_TAIL: &[&str] = &[
+    "吧",
+    "可以",
+    "就行",
+    "行吗",
+    "行不行",
+    "左右",
+    "够",
+    "可不可以",
+    "能不能",
+    "怎么样",
+    "今天",
+    "明天",
+    "后天",
+    "这周",
+    "下周",
+    "月底",
+    "之前",
+    "以内",
+    "的话",
+    "先",
+    "也",
+    "就",
+    "还",
+    "到账",
+    "转",
+    "打",
+];
 
 /// Characters one of which every date expression contains (cheap guard before the regex).
 pub const DATE_CHARS: &[char] = &[
@@ -335,17 +361,21 @@ pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
             let led = lead.is_some_and(|l| MONEY_LEAD.contains(&l));
             // A round sum standing alone in a clause, or followed by 吧/可以/左右 (plan talk):
             // "一月十五号|一千|在APP上还", "四千可以".
-            let alone = lead
-                .is_none_or(|l| matches!(l, '|' | '!' | '?' | '\u{1}' | '是' | '先' | '就' | '那' | '这'))
-                && (after_mult.is_empty()
-                    || after_mult.starts_with(['|', '!', '?', '\u{1}'])
-                    || MONEY_TAIL.iter().any(|t| after_mult.starts_with(t)));
+            let alone = lead.is_none_or(|l| {
+                matches!(
+                    l,
+                    '|' | '!' | '?' | '\u{1}' | '是' | '先' | '就' | '那' | '这'
+                )
+            }) && (after_mult.is_empty()
+                || after_mult.starts_with(['|', '!', '?', '\u{1}'])
+                || MONEY_TAIL.iter().any(|t| after_mult.starts_with(t)));
             // Chinese digits read one by one (三六零) are a name or a number, not a sum, unless a
             // unit follows.
-            let spelled = !is_ascii_num && !has_unit;
+            let spelled = (!is_ascii_num && !has_unit) || n_digits >= 7;
             if let Some(v) = value
                 && (unit.is_some()
-                    || (!spelled && ((led && (mult > 1.0 || v >= 10.0)) || (alone && v * mult >= 100.0))))
+                    || (!spelled
+                        && ((led && (mult > 1.0 || v >= 10.0)) || (alone && v * mult >= 100.0))))
             {
                 let mut e = end + (rest.len() - after_mult.len());
                 if let Some(u) = unit {

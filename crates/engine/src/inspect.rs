@@ -173,7 +173,14 @@ impl<'a> Call<'a> {
         })
     }
 
-    fn excepted(&self, s: &Seg, unless: Option<ListId>, scope: UnlessScope, start: usize, end: usize) -> bool {
+    fn excepted(
+        &self,
+        s: &Seg,
+        unless: Option<ListId>,
+        scope: UnlessScope,
+        start: usize,
+        end: usize,
+    ) -> bool {
         let Some(u) = unless else { return false };
         let (cs, ce) = match scope {
             UnlessScope::Clause => self.clause(s, start, end),
@@ -184,7 +191,8 @@ impl<'a> Call<'a> {
     }
 
     fn keep(&self, r: &Rule, s: &Seg, start: usize, end: usize) -> bool {
-        !(r.negation && self.negated(s, start)) && !self.excepted(s, r.unless, r.unless_scope, start, end)
+        !(r.negation && self.negated(s, start))
+            && !self.excepted(s, r.unless, r.unless_scope, start, end)
     }
 
     /// Entities of `kinds` in segment `s`, detected once per segment and kind and cached.

@@ -279,15 +279,20 @@ impl State {
         out: &mut String,
         map: Option<(&mut Vec<u32>, u32)>,
     ) {
+        let next_digit = || {
+            rest.chars()
+                .next()
+                .is_some_and(|n| n.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&n))
+        };
+        let prev_digit = || out.as_bytes().last().is_some_and(u8::is_ascii_digit);
         let class = match classify(c, t) {
+            // A thousands separator (29,384.89) is not a clause break.
+            Class::Break if (c == ',' || c == '，') && prev_digit() && next_digit() => {
+                Class::Filler
+            }
             // A '.' is kept only as a decimal point between digits; elsewhere it is a filler.
             Class::Keep('.') => {
-                let prev_digit = out.as_bytes().last().is_some_and(u8::is_ascii_digit);
-                let next_digit = rest
-                    .chars()
-                    .next()
-                    .is_some_and(|n| n.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&n));
-                if prev_digit && next_digit {
+                if prev_digit() && next_digit() {
                     Class::Keep('.')
                 } else {
                     Class::Filler
@@ -390,6 +395,7 @@ mod tests {
         assert_eq!(norm("废-_-物"), "废物");
         assert_eq!(norm("你好，我是小王。"), "你好|我是小王|");
         assert_eq!(norm("1.5万 a.b"), "1.5万ab");
+        assert_eq!(norm("共29,384.89元，好"), "共29384.89元|好");
         assert_eq!(norm("真的吗？！"), "真的吗?!");
     }
 
