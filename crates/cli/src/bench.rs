@@ -57,13 +57,13 @@ pub fn run(engine: &Engine, n: usize, seed: u64, seconds: f64) {
         .filter_map(|c| c.segments.last().map(|s| s.end))
         .sum();
     let k = calls.len().max(1) as f64;
-    println!(
+    crate::say!(
         "pack {} — {} phrases, {} rules",
         engine.pack_ref(),
         engine.phrases().len(),
         engine.rules().len()
     );
-    println!(
+    crate::say!(
         "{} connected calls: avg {:.0} chars ({:.0} bytes UTF-8), {:.0} s of speech, {:.1} turns",
         calls.len(),
         chars as f64 / k,
@@ -100,23 +100,23 @@ pub fn run(engine: &Engine, n: usize, seed: u64, seconds: f64) {
         m
     });
     let rate = |t: f64| k / t;
-    println!(
+    crate::say!(
         "bare Aho–Corasick scan      {:>10.0} calls/s  {:>7.1} MB/s  ({} passes)",
         rate(t_ac),
         bytes as f64 / t_ac / 1e6,
         p_ac
     );
-    println!(
+    crate::say!(
         "full inspection (engine)    {:>10.0} calls/s  {:>7.1} MB/s  ({} passes)",
         rate(t_in),
         bytes as f64 / t_in / 1e6,
         p_in
     );
-    println!(
+    crate::say!(
         "parse + inspect + serialise {:>10.0} calls/s  {:>7.1} MB/s  ({} passes)",
         rate(t_e2e),
         bytes as f64 / t_e2e / 1e6,
         p_e2e
     );
-    println!("ratio inspection / bare scan: {:.2}x", t_in / t_ac);
+    crate::say!("ratio inspection / bare scan: {:.2}x", t_in / t_ac);
 }

@@ -76,22 +76,28 @@ pub fn run(
     let (per, total) = (&ev.per_category, ev.overall);
     if json {
         let cats: BTreeMap<&String, serde_json::Value> = per.iter().map(|(k, c)| (k, serde_json::json!({"tp": c.tp, "fp": c.fp, "fn": c.fn_, "precision": c.precision(), "recall": c.recall(), "f1": c.f1()}))).collect();
-        println!(
+        crate::say!(
             "{}",
             serde_json::json!({"pack": engine.pack_ref(), "interactions": results.len(), "categories": cats,
             "overall": {"tp": total.tp, "fp": total.fp, "fn": total.fn_, "precision": total.precision(), "recall": total.recall(), "f1": total.f1()}})
         );
     } else {
-        println!("{} interactions, pack {}", results.len(), engine.pack_ref());
-        println!(
+        crate::say!("{} interactions, pack {}", results.len(), engine.pack_ref());
+        crate::say!(
             "{:<32} {:>4} {:>4} {:>4} {:>9} {:>7} {:>6}",
-            "category", "tp", "fp", "fn", "precision", "recall", "f1"
+            "category",
+            "tp",
+            "fp",
+            "fn",
+            "precision",
+            "recall",
+            "f1"
         );
         for (k, c) in per {
             if c.tp + c.fp + c.fn_ == 0 {
                 continue;
             }
-            println!(
+            crate::say!(
                 "{:<32} {:>4} {:>4} {:>4} {:>9} {:>7} {:>6}",
                 k,
                 c.tp,
@@ -102,7 +108,7 @@ pub fn run(
                 fmt(c.f1())
             );
         }
-        println!(
+        crate::say!(
             "{:<32} {:>4} {:>4} {:>4} {:>9} {:>7} {:>6}",
             "overall (micro)",
             total.tp,
@@ -114,7 +120,7 @@ pub fn run(
         );
         if verbose {
             for m in &ev.misses {
-                println!("{} {} {} {}", m.kind, m.id, m.category, m.evidence);
+                crate::say!("{} {} {} {}", m.kind, m.id, m.category, m.evidence);
             }
         }
     }

@@ -145,34 +145,37 @@ pub fn demo(calls: usize, seed: u64, dir: &Path) -> Result<u8, CliError> {
         },
     )?;
     let secs = t.elapsed().as_secs_f64();
-    println!("\n质检演示 Zhijian demo — rule pack {}", engine.pack_ref());
-    println!(
+    crate::say!("\n质检演示 Zhijian demo — rule pack {}", engine.pack_ref());
+    crate::say!(
         "检查 inspected {} interactions in {:.2}s; {} failed (不合格), {} findings",
-        summary.interactions, secs, summary.failed, summary.findings
+        summary.interactions,
+        secs,
+        summary.failed,
+        summary.findings
     );
-    println!("\n{:<32} {:>8}  说明", "category", "findings");
+    crate::say!("\n{:<32} {:>8}  说明", "category", "findings");
     let titles: std::collections::HashMap<&str, &str> =
         engine.categories().map(|(n, _, t)| (n, t)).collect();
     let mut cats: Vec<_> = summary.by_category.iter().collect();
     cats.sort_by(|a, b| b.1.cmp(a.1));
     for (c, n) in cats {
-        println!(
+        crate::say!(
             "{:<32} {:>8}  {}",
             c,
             n,
             titles.get(c.as_str()).unwrap_or(&"")
         );
     }
-    println!("\n示例 Examples of findings with their evidence:");
+    crate::say!("\n示例 Examples of findings with their evidence:");
     for r in &examples {
-        println!(
+        crate::say!(
             "  {} — score {} {}",
             r.id,
             r.score,
             if r.passed { "合格" } else { "不合格" }
         );
         for f in r.findings.iter().take(4) {
-            println!(
+            crate::say!(
                 "    [{}·{}] {} {}",
                 f.level.chinese(),
                 f.category,
@@ -185,13 +188,13 @@ pub fn demo(calls: usize, seed: u64, dir: &Path) -> Result<u8, CliError> {
             );
         }
     }
-    println!(
+    crate::say!(
         "\nFiles: {} (input), {} (labels), {} (results)",
         input.display(),
         labels.display(),
         results.display()
     );
-    println!(
+    crate::say!(
         "Score the engine on them: zhijian eval --input {} --labels {}",
         input.display(),
         labels.display()

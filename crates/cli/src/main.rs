@@ -14,6 +14,20 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// `println!` that ends the program quietly when standard output is closed (`| head`).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = writeln!(out, $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_CHECKS_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
@@ -209,9 +223,9 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             let engine = io::load_pack(&pack)?;
             let report = engine.test_examples();
             for f in &report.failures {
-                println!("FAIL {f}");
+                say!("FAIL {f}");
             }
-            println!(
+            say!(
                 "{} rules, {} examples: {} passed, {} failed",
                 report.rules,
                 report.passed + report.failures.len(),
@@ -228,9 +242,9 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             cmd: RulesCmd::List { pack },
         } => {
             let engine = io::load_pack(&pack)?;
-            println!("{} — {}", engine.pack_ref(), engine.meta().title);
+            say!("{} — {}", engine.pack_ref(), engine.meta().title);
             for r in engine.rules() {
-                println!(
+                say!(
                     "{:<34} {:<30} {} -{:<3} {}",
                     r.id,
                     r.category.as_str(),

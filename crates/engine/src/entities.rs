@@ -140,7 +140,7 @@ fn luhn_ok(d: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn date_re() -> &'static Regex {

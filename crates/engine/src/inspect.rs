@@ -191,8 +191,8 @@ impl<'a> Call<'a> {
     }
 
     fn keep(&self, r: &Rule, s: &Seg, start: usize, end: usize) -> bool {
-        !(r.negation && self.negated(s, start))
-            && !self.excepted(s, r.unless, r.unless_scope, start, end)
+        !(self.excepted(s, r.unless, r.unless_scope, start, end)
+            || (r.negation && self.negated(s, start)))
     }
 
     /// Entities of `kinds` in segment `s`, detected once per segment and kind and cached.
@@ -457,7 +457,7 @@ impl<'a> Call<'a> {
         if !sc.channels.is_empty() && !sc.channels.contains(&self.i.kind) {
             return false;
         }
-        if !sc.clients.is_empty() && !sc.clients.iter().any(|c| *c == self.i.client) {
+        if !sc.clients.is_empty() && !sc.clients.contains(&self.i.client) {
             return false;
         }
         !(self.has_profile && self.c.params.rule_disabled(&self.i.client, &r.id))

@@ -108,9 +108,9 @@ fn t2s() -> &'static T2s {
             .enumerate()
             .map(|(k, c)| {
                 let same = *c as u32 == base + k as u32;
-                u8::from(same) * SAME
-                    | u8::from(is_numeral(*c)) * NUMERAL
-                    | u8::from(*c == '号') * HAO
+                (u8::from(same) * SAME)
+                    | (u8::from(is_numeral(*c)) * NUMERAL)
+                    | (u8::from(*c == '号') * HAO)
             })
             .collect();
         T2s { base, table, flags }
@@ -176,11 +176,11 @@ pub struct Flags {
 
 /// Append the normalised form of `src` to `out`; with `map`, also record for each output byte
 /// the index of the original character.
-pub fn normalize_into(src: &str, out: &mut String, mut map: Option<&mut Vec<u32>>) -> Flags {
+pub fn normalize_into(src: &str, out: &mut String, map: Option<&mut Vec<u32>>) -> Flags {
     let t = t2s();
     out.reserve(src.len() + 2);
     let mut st = State::default();
-    if let Some(m) = map.as_deref_mut() {
+    if let Some(m) = map {
         for (i, (bi, c)) in src.char_indices().enumerate() {
             st.step(
                 t,
