@@ -46,32 +46,58 @@ pub struct EventHit {
     pub excerpt: String,
 }
 
+/// Dense ids for keys (contacts, numbers, cases). Keys are stored as 64-bit SipHash digests
+/// with fixed keys, not as strings, so a million contacts cost a few MB; a collision among a
+/// million keys has a probability of about 3·10⁻⁸. Names are kept only where a message needs
+/// them (clients).
 #[derive(Default)]
 struct Interner {
-    map: HashMap<String, u32>,
-    names: Vec<String>,
+    map: HashMap<u64, u32>,
+    names: Option<Vec<String>>,
+}
+
+fn digest(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    #[allow(deprecated)]
+    let mut h = std::hash::SipHasher::new_with_keys(0x5a68_696a_6961_6e21, 0x7a68_696a_6961_6e00);
+    s.hash(&mut h);
+    h.finish()
 }
 
 impl Interner {
-    fn get(&mut self, s: &str) -> u32 {
-        if let Some(v) = self.map.get(s) {
-            return *v;
+    fn with_names() -> Self {
+        Interner {
+            map: HashMap::new(),
+            names: Some(Vec::new()),
         }
-        let id = self.names.len() as u32;
-        self.map.insert(s.to_string(), id);
-        self.names.push(s.to_string());
+    }
+    fn get(&mut self, s: &str) -> u32 {
+        let next = self.map.len() as u32;
+        let id = *self.map.entry(digest(s)).or_insert(next);
+        if id == next
+            && let Some(n) = self.names.as_mut()
+        {
+            n.push(s.to_string());
+        }
         id
     }
     fn lookup(&self, s: &str) -> u32 {
-        self.map.get(s).copied().unwrap_or(NONE)
+        self.map.get(&digest(s)).copied().unwrap_or(NONE)
+    }
+    fn name(&self, id: u32) -> &str {
+        self.names
+            .as_ref()
+            .and_then(|n| n.get(id as usize))
+            .map(String::as_str)
+            .unwrap_or("")
     }
 }
 
 /// Collects observations and flags; `finish` evaluates the index-wide rules.
-#[derive(Default)]
 pub struct IndexBuilder {
     obs: Vec<Observation>,
-    ids: Vec<Box<str>>,
+    /// Ids of the calls in which the customer asked to stop (named in findings).
+    stop_ids: HashMap<u32, Box<str>>,
     persons: Interner,
     numbers: Interner,
     contacts: Interner,
@@ -114,6 +140,23 @@ pub(crate) fn local(
         None => c.default_tz.clone(),
     };
     i.started_at.to_zoned(tz)
+}
+
+impl Default for IndexBuilder {
+    fn default() -> Self {
+        IndexBuilder {
+            obs: Vec::new(),
+            stop_ids: HashMap::new(),
+            persons: Interner::default(),
+            numbers: Interner::default(),
+            contacts: Interner::default(),
+            cases: Interner::default(),
+            clients: Interner::with_names(),
+            flags: Vec::new(),
+            pending_flags: Vec::new(),
+            tz_cache: HashMap::new(),
+        }
+    }
 }
 
 impl IndexBuilder {
@@ -182,7 +225,10 @@ impl IndexBuilder {
             client,
             flags,
         });
-        self.ids.push(i.id.clone().into_boxed_str());
+        if flags & F_STOP != 0 {
+            self.stop_ids
+                .insert(self.obs.len() as u32 - 1, i.id.clone().into_boxed_str());
+        }
     }
 
     pub fn finish(mut self, engine: &crate::Engine) -> EventIndex {
@@ -239,13 +285,7 @@ impl IndexBuilder {
             let o = &self.obs[k as usize];
             (o.case, o.day, o.ts, o.ordinal)
         });
-        let client_name = |o: &Observation| {
-            self.clients
-                .names
-                .get(o.client as usize)
-                .map(String::as_str)
-                .unwrap_or("")
-        };
+        let client_name = |o: &Observation| self.clients.name(o.client);
         for (ri, r) in c.rules.iter().enumerate() {
             let Kind::Event { check, limit, .. } = &r.kind else {
                 continue;
@@ -371,7 +411,7 @@ impl IndexBuilder {
                                 );
                             }
                             if o.flags & F_STOP != 0 && stop_at.is_none() {
-                                stop_at = Some((o.ts, &self.ids[k as usize]));
+                                stop_at = Some((o.ts, self.stop_ids.get(&k).map_or("", |b| &**b)));
                             }
                         }
                     }

@@ -97,7 +97,10 @@ fn every_eval_split_meets_targets() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     splits.sort();
-    assert!(splits.len() >= 3, "expected the dev, test and holdout splits, found {splits:?}");
+    assert!(
+        splits.len() >= 3,
+        "expected the dev, test and holdout splits, found {splits:?}"
+    );
     for split in &splits {
         check(split, &score(split));
     }
