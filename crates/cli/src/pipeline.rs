@@ -94,26 +94,17 @@ impl Input {
 /// Call `f(line_number, parsed)` for every non-blank line. Never fails on content: invalid UTF-8
 /// and malformed JSON arrive as `Err`.
 pub fn for_each_line<R: Read>(
-    mut r: BufReader<R>,
+    r: BufReader<R>,
     mut f: impl FnMut(usize, Result<Record, RecordError>),
 ) -> std::io::Result<()> {
-    let mut buf = Vec::with_capacity(8192);
-    let mut n = 0;
-    loop {
-        buf.clear();
-        if r.read_until(b'\n', &mut buf)? == 0 {
-            return Ok(());
-        }
-        n += 1;
-        let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    for_each_raw(r, |n, bytes| {
         let bytes = if n == 1 {
             bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
         } else {
             bytes
         };
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            continue;
+            return;
         }
         match std::str::from_utf8(bytes) {
             Ok(s) => f(n, parse_record(s)),
@@ -125,7 +116,7 @@ pub fn for_each_line<R: Read>(
                 }),
             ),
         }
-    }
+    })
 }
 
 /// Inspect `input` into `output`; `on_result` sees every result (used by eval and demo).

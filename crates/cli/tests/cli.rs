@@ -150,16 +150,13 @@ fn any_bytes_never_panic() {
     assert!(!text(&out.stderr).contains("panicked"));
 }
 
-#[test]
-fn invalid_pack_is_a_usage_error_naming_file_rule_and_field() {
-    let dir = tempfile::tempdir().unwrap();
-    let pack = dir.path().join("bad.toml");
-    std::fs::write(
-        &pack,
+/// A one-rule pack; the rule (`id = "x.one"`) starts on line 14.
+fn pack_toml(id: &str, category: &str, hit: &str, miss: &str) -> String {
+    format!(
         r#"[pack]
-id = "bad"
+id = "{id}"
 version = "1"
-title = "bad"
+title = "{id}"
 
 [scorecard]
 pass_score = 80
@@ -168,21 +165,26 @@ id = "all"
 title = "all"
 weight = 100
 categories = ["abuse"]
-
 [[rules]]
 id = "x.one"
-category = "abus"
+category = "{category}"
 level = 4
 title = "t"
 description = "d"
 source = "s"
 deduction = 10
-match = { any = ["傻逼"] }
-examples.hit = ["傻逼"]
-examples.miss = ["你好"]
-"#,
+match = {{ any = ["傻逼"] }}
+examples.hit = ["{hit}"]
+examples.miss = ["{miss}"]
+"#
     )
-    .unwrap();
+}
+
+#[test]
+fn invalid_pack_is_a_usage_error_naming_file_rule_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("bad.toml");
+    std::fs::write(&pack, pack_toml("bad", "abus", "傻逼", "你好")).unwrap();
     let out = zhijian(
         &["inspect", "--rules", pack.to_str().unwrap(), "-q"],
         Some(GOOD.as_bytes()),
@@ -190,7 +192,7 @@ examples.miss = ["你好"]
     assert_eq!(out.status.code(), Some(2));
     let e = text(&out.stderr);
     assert!(
-        e.contains("bad.toml:15")
+        e.contains("bad.toml:14")
             && e.contains("rule `x.one`")
             && e.contains("field `category`")
             && e.contains("pack.unknown_category"),
@@ -206,33 +208,7 @@ fn rules_test_passes_on_the_default_pack_and_fails_on_a_wrong_example() {
 
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("p.toml");
-    std::fs::write(
-        &pack,
-        r#"[pack]
-id = "p"
-version = "1"
-title = "p"
-[scorecard]
-pass_score = 80
-[[scorecard.items]]
-id = "all"
-title = "all"
-weight = 100
-categories = ["abuse"]
-[[rules]]
-id = "x.one"
-category = "abuse"
-level = 4
-title = "t"
-description = "d"
-source = "s"
-deduction = 10
-match = { any = ["傻逼"] }
-examples.hit = ["你好"]
-examples.miss = ["傻逼"]
-"#,
-    )
-    .unwrap();
+    std::fs::write(&pack, pack_toml("p", "abuse", "你好", "傻逼")).unwrap();
     let out = zhijian(&["rules", "test", pack.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(1));
     let s = text(&out.stdout);

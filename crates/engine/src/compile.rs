@@ -350,6 +350,12 @@ impl Ctx<'_> {
         out
     }
 
+    /// A list that may be empty (negation, party): expands `@lexicon` references.
+    fn list_opt(&mut self, field: &str, phrases: &[String]) -> ListId {
+        let p = self.expand(field, phrases);
+        self.lists.add(&p)
+    }
+
     fn list(&mut self, field: &str, phrases: &[String]) -> ListId {
         if phrases.is_empty() {
             self.err("pack.empty_list", field, "phrase list is empty");
@@ -667,10 +673,7 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         errors: &mut errors,
         lists: &mut lists,
     };
-    let negators = {
-        let p = top.expand("negation.negators", &neg.negators);
-        top.lists.add(&p)
-    };
+    let negators = top.list_opt("negation.negators", &neg.negators);
     let adjacent: Vec<String> = top
         .expand("negation.adjacent", &neg.adjacent)
         .iter()
@@ -683,10 +686,7 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         .map(|p| normalize_phrase(p))
         .filter(|p| !p.is_empty())
         .collect();
-    let exceptions = {
-        let p = top.expand("negation.exceptions", &neg.exceptions);
-        top.lists.add(&p)
-    };
+    let exceptions = top.list_opt("negation.exceptions", &neg.exceptions);
     let negation = Negation {
         negators,
         exceptions,
@@ -705,17 +705,10 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         (P::Colleague, &pd.colleague),
         (P::Friend, &pd.friend),
     ] {
-        let e = top.expand("party", l);
-        signals.push((p, top.lists.add(&e)));
+        signals.push((p, top.list_opt("party", l)));
     }
-    let debtor = {
-        let e = top.expand("party.debtor", &pd.debtor);
-        top.lists.add(&e)
-    };
-    let handover = {
-        let e = top.expand("party.handover", &pd.handover);
-        top.lists.add(&e)
-    };
+    let debtor = top.list_opt("party.debtor", &pd.debtor);
+    let handover = top.list_opt("party.handover", &pd.handover);
     let party = PartyLists {
         signals,
         debtor,

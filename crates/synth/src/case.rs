@@ -306,6 +306,24 @@ fn at(sh: &Shared, tz: &str, day: Date, h: i8, m: i8, s: i8) -> Timestamp {
         .expect("time in range")
 }
 
+/// `minute` minutes after local midnight of `day`, at a random second.
+fn at_minute(
+    rng: &mut crate::util::Rng,
+    sh: &Shared,
+    tz: &str,
+    day: Date,
+    minute: i64,
+) -> Timestamp {
+    at(
+        sh,
+        tz,
+        day,
+        (minute / 60) as i8,
+        (minute % 60) as i8,
+        between(rng, 0, 59) as i8,
+    )
+}
+
 fn day_n(sh: &Shared, case: &CaseInfo, n: i64) -> Date {
     let _ = sh;
     case.start
@@ -554,14 +572,7 @@ fn schedule(sh: &Shared, rng: &mut Rng, case: &CaseInfo) -> Vec<Planned> {
         let mut minute = between(rng, 8 * 60 + 30, 9 * 60 + 30);
         let mut connected = 0;
         for _ in 0..n {
-            let t = at(
-                sh,
-                tz,
-                day,
-                (minute / 60) as i8,
-                (minute % 60) as i8,
-                between(rng, 0, 59) as i8,
-            );
+            let t = at_minute(rng, sh, tz, day, minute);
             let mut oc = weighted(
                 rng,
                 &[
@@ -601,14 +612,7 @@ fn schedule(sh: &Shared, rng: &mut Rng, case: &CaseInfo) -> Vec<Planned> {
         let tz = case.contacts[c].tz_name();
         let day = day_n(sh, case, between(rng, 0, span - 1));
         let minute = between(rng, 9 * 60, 16 * 60);
-        let t = at(
-            sh,
-            tz,
-            day,
-            (minute / 60) as i8,
-            (minute % 60) as i8,
-            between(rng, 0, 59) as i8,
-        );
+        let t = at_minute(rng, sh, tz, day, minute);
         let mut first = planned(
             t,
             Kind::Call {
@@ -622,14 +626,7 @@ fn schedule(sh: &Shared, rng: &mut Rng, case: &CaseInfo) -> Vec<Planned> {
         first.injected = true;
         plan.push(first);
         let later = minute + between(rng, 40, 300);
-        let t2 = at(
-            sh,
-            tz,
-            day,
-            (later / 60) as i8,
-            (later % 60) as i8,
-            between(rng, 0, 59) as i8,
-        );
+        let t2 = at_minute(rng, sh, tz, day, later);
         let mut second = planned(
             t2,
             Kind::Call {
@@ -652,14 +649,7 @@ fn schedule(sh: &Shared, rng: &mut Rng, case: &CaseInfo) -> Vec<Planned> {
         let n = between(rng, 0, (span - 2).max(0));
         let day = day_n(sh, case, n);
         let minute = between(rng, 9 * 60, 15 * 60);
-        let t = at(
-            sh,
-            tz,
-            day,
-            (minute / 60) as i8,
-            (minute % 60) as i8,
-            between(rng, 0, 59) as i8,
-        );
+        let t = at_minute(rng, sh, tz, day, minute);
         let mut first = planned(
             t,
             Kind::Call {
