@@ -120,6 +120,7 @@ pub enum Kind {
     },
     Amount {
         cues: ListId,
+        cues_after: Option<ListId>,
         within: u32,
         tolerance: Num,
     },
@@ -980,6 +981,8 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
             RuleKind::Amount => match &def.amount {
                 Some(a) => Kind::Amount {
                     cues: cx.list("amount.cues", &a.cues),
+                    cues_after: (!a.cues_after.is_empty())
+                        .then(|| cx.list("amount.cues_after", &a.cues_after)),
                     within: a.within,
                     tolerance: cx
                         .num("amount.tolerance", &a.tolerance, &params)
@@ -993,6 +996,7 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
                     );
                     Kind::Amount {
                         cues: 0,
+                        cues_after: None,
                         within: 0,
                         tolerance: Num::Lit(1.0),
                     }

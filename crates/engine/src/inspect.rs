@@ -644,46 +644,51 @@ impl<'a> Call<'a> {
             }
             Kind::Amount {
                 cues,
+                cues_after,
                 within,
                 tolerance,
             } => {
                 let Some(balance) = self.i.case.as_ref().and_then(|c| c.balance) else {
                     return;
                 };
-                if !self.has_list(*cues) {
+                let after = cues_after.filter(|l| self.has_list(*l));
+                if !self.has_list(*cues) && after.is_none() {
                     return;
                 }
                 let tol = self.num(&Some(tolerance.clone()), 1.0);
+                let near = |a: usize, b: usize| self.text[a..b].chars().count() as u32 <= *within;
                 for s in self.segs {
-                    if !self.admitted(r, s) || !self.seg_has(s, *cues) {
+                    let has_cue = self.seg_has(s, *cues) || after.is_some_and(|l| self.seg_has(s, l));
+                    if !self.admitted(r, s) || !has_cue {
                         continue;
                     }
                     let mut ents = Vec::new();
                     self.entities(s, &[EntityKind::Money], &mut ents);
+                    // "一共欠 8000元" (cue, then the amount) or "8000元的欠款" (the amount, then the cue).
+                    let mut stated: Vec<(usize, usize, f64)> = Vec::new();
                     for h in self.list_hits(s, *cues) {
                         let he = h.end as usize;
-                        let stated = ents.iter().find(|e| {
-                            e.start >= he
-                                && self.text[he..e.start].chars().count() as u32 <= *within
-                        });
-                        if let Some(e) = stated
-                            && let Some(v) = e.value
-                            && (v - balance).abs() > tol
-                            && self.keep(r, s, h.start as usize, e.end)
-                        {
-                            out.push(self.finding(
-                                r,
-                                s,
-                                (h.start as usize, e.end),
-                                format!(
-                                    "{}：告知{}元，实际欠款{}元",
-                                    r.title,
-                                    fmt_yuan(v),
-                                    fmt_yuan(balance)
-                                ),
-                            ));
-                            return;
+                        if let Some(e) = ents.iter().find(|e| e.start >= he && near(he, e.start)) {
+                            stated.extend(e.value.map(|v| (h.start as usize, e.end, v)));
                         }
+                    }
+                    for h in after.iter().flat_map(|l| self.list_hits(s, *l)) {
+                        let hs = h.start as usize;
+                        if let Some(e) = ents.iter().rev().find(|e| e.end <= hs && near(e.end, hs)) {
+                            stated.extend(e.value.map(|v| (e.start, h.end as usize, v)));
+                        }
+                    }
+                    if let Some(&(st, en, v)) = stated
+                        .iter()
+                        .find(|(st, en, v)| (v - balance).abs() > tol && self.keep(r, s, *st, *en))
+                    {
+                        out.push(self.finding(
+                            r,
+                            s,
+                            (st, en),
+                            format!("{}：告知{}元，实际欠款{}元", r.title, fmt_yuan(v), fmt_yuan(balance)),
+                        ));
+                        return;
                     }
                 }
             }

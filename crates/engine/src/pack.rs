@@ -389,6 +389,10 @@ pub struct AmountDef {
     /// Phrases that introduce the total owed (一共欠, 欠款总额 …); the amount must follow
     /// within `within` characters.
     pub cues: Vec<String>,
+    /// Phrases that follow the total owed (…元的欠款, …没有还); the amount must precede them
+    /// within `within` characters.
+    #[serde(default)]
+    pub cues_after: Vec<String>,
     pub within: u32,
     /// Allowed difference in yuan.
     pub tolerance: Option<ParamRef>,
