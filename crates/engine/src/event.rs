@@ -22,6 +22,9 @@ pub struct Observation {
     pub ts: i64,
     /// Local calendar day (days since 1970-01-01 in the contact's time zone).
     pub day: i32,
+    /// Calendar day in the pack's time zone (the agency's working day: notes are compared
+    /// with the calls of the same working day).
+    pub agency_day: i32,
     pub person: u32,
     pub number: u32,
     pub contact: u32,
@@ -181,6 +184,9 @@ impl IndexBuilder {
         let c = &engine.c;
         let z = local(c, i, &mut self.tz_cache);
         let day = (z.date() - jiff::civil::date(1970, 1, 1)).get_days();
+        let agency_day = (i.started_at.to_zoned(c.default_tz.clone()).date()
+            - jiff::civil::date(1970, 1, 1))
+        .get_days();
         let mut flags = 0u8;
         if i.is_outbound() {
             flags |= F_OUTBOUND;
@@ -218,6 +224,7 @@ impl IndexBuilder {
             ordinal,
             ts: i.started_at.as_second(),
             day,
+            agency_day,
             person,
             number,
             contact,
@@ -283,7 +290,7 @@ impl IndexBuilder {
         let mut by_case: Vec<u32> = (0..self.obs.len() as u32).collect();
         by_case.sort_by_key(|&k| {
             let o = &self.obs[k as usize];
-            (o.case, o.day, o.ts, o.ordinal)
+            (o.case, o.agency_day, o.ts, o.ordinal)
         });
         let client_name = |o: &Observation| self.clients.name(o.client);
         for (ri, r) in c.rules.iter().enumerate() {
@@ -449,7 +456,7 @@ impl IndexBuilder {
                     }
                 }
                 EventCheck::NoteMismatch => {
-                    for group in groups(&by_case, &self.obs, |o| (o.case, o.day)) {
+                    for group in groups(&by_case, &self.obs, |o| (o.case, o.agency_day)) {
                         let connected = group.iter().any(|&k| {
                             let o = &self.obs[k as usize];
                             o.flags & (F_CALL | F_CONNECTED) == (F_CALL | F_CONNECTED)

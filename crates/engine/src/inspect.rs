@@ -658,7 +658,8 @@ impl<'a> Call<'a> {
                 let tol = self.num(&Some(tolerance.clone()), 1.0);
                 let near = |a: usize, b: usize| self.text[a..b].chars().count() as u32 <= *within;
                 for s in self.segs {
-                    let has_cue = self.seg_has(s, *cues) || after.is_some_and(|l| self.seg_has(s, l));
+                    let has_cue =
+                        self.seg_has(s, *cues) || after.is_some_and(|l| self.seg_has(s, l));
                     if !self.admitted(r, s) || !has_cue {
                         continue;
                     }
@@ -674,7 +675,8 @@ impl<'a> Call<'a> {
                     }
                     for h in after.iter().flat_map(|l| self.list_hits(s, *l)) {
                         let hs = h.start as usize;
-                        if let Some(e) = ents.iter().rev().find(|e| e.end <= hs && near(e.end, hs)) {
+                        if let Some(e) = ents.iter().rev().find(|e| e.end <= hs && near(e.end, hs))
+                        {
                             stated.extend(e.value.map(|v| (e.start, h.end as usize, v)));
                         }
                     }
@@ -686,7 +688,12 @@ impl<'a> Call<'a> {
                             r,
                             s,
                             (st, en),
-                            format!("{}：告知{}元，实际欠款{}元", r.title, fmt_yuan(v), fmt_yuan(balance)),
+                            format!(
+                                "{}：告知{}元，实际欠款{}元",
+                                r.title,
+                                fmt_yuan(v),
+                                fmt_yuan(balance)
+                            ),
                         ));
                         return;
                     }
