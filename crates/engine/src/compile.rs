@@ -278,6 +278,9 @@ pub struct Compiled {
     pub default_tz: TimeZone,
     /// `id@version`
     pub pack_ref: String,
+    /// The customer phrases of stop-request rules, in an automaton of their own: the event
+    /// index reads them from customer turns only, without a full inspection.
+    pub stop_ac: Option<AhoCorasick>,
     pub categories: BTreeMap<String, (CategoryKind, String)>,
 }
 
@@ -780,6 +783,7 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         );
     }
 
+    let mut stop_phrases: Vec<String> = Vec::new();
     // Rules.
     let mut rules = Vec::new();
     let mut seen = BTreeSet::new();
@@ -1036,6 +1040,14 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
                     } else {
                         None
                     };
+                    if e.check == EventCheck::AfterStopRequest {
+                        let p = cx.expand("event.phrases", &e.phrases);
+                        stop_phrases.extend(
+                            p.iter()
+                                .map(|x| normalize_phrase(x))
+                                .filter(|x| !x.is_empty()),
+                        );
+                    }
                     Kind::Event {
                         check: e.check,
                         start,
@@ -1150,6 +1162,9 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
 
     Ok(Compiled {
         pack_ref: format!("{}@{}", meta.id, meta.version),
+        stop_ac: (!stop_phrases.is_empty())
+            .then(|| build_automaton(&stop_phrases).ok())
+            .flatten(),
         meta,
         ac,
         pat_off,

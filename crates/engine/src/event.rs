@@ -202,10 +202,7 @@ impl IndexBuilder {
         } else {
             flags |= F_CONTACT;
         }
-        if i.kind == Channel::Call
-            && i.is_connected()
-            && engine.customer_said(i, EventCheck::AfterStopRequest)
-        {
+        if i.kind == Channel::Call && i.is_connected() && engine.customer_asked_to_stop(i) {
             flags |= F_STOP;
         }
         if i.kind == Channel::Note && engine.note_claims(i) {

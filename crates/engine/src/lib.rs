@@ -245,33 +245,27 @@ impl Engine {
     }
 
     /// Did the customer say one of the phrases of the first event rule with this check?
-    pub(crate) fn customer_said(&self, i: &Interaction, check: pack::EventCheck) -> bool {
-        let lists: Vec<u32> = self
-            .c
-            .rules
-            .iter()
-            .filter_map(|r| match &r.kind {
-                Kind::Event {
-                    check: c,
-                    phrases: Some(l),
-                    ..
-                } if *c == check => Some(*l),
-                _ => None,
-            })
-            .collect();
-        if lists.is_empty() {
+    /// Did the customer ask to stop or signal a complaint (a stop-request rule's phrases)?
+    /// Only customer turns are normalised and scanned, with the stop phrases alone.
+    pub(crate) fn customer_asked_to_stop(&self, i: &Interaction) -> bool {
+        let Some(ac) = &self.c.stop_ac else {
             return false;
+        };
+        thread_local! {
+            static BUF: RefCell<String> = const { RefCell::new(String::new()) };
         }
-        SCRATCH.with(|cell| {
-            let mut guard = cell.borrow_mut();
-            let sc = &mut *guard;
-            prepare(&self.c, i, sc);
-            sc.segs.iter().any(|s| {
-                s.speaker == Speaker::Customer
-                    && sc.hits[s.hits.0..s.hits.1]
-                        .iter()
-                        .any(|h| lists.contains(&h.list))
-            })
+        BUF.with(|b| {
+            let mut buf = b.borrow_mut();
+            i.segments
+                .iter()
+                .filter(|s| s.speaker == Speaker::Customer)
+                .any(|s| {
+                    buf.clear();
+                    buf.push(normalize::CLAUSE);
+                    normalize::normalize_into(&s.text, &mut buf, None);
+                    buf.push(normalize::CLAUSE);
+                    ac.is_match(buf.as_str())
+                })
         })
     }
 
