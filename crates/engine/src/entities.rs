@@ -147,7 +147,7 @@ fn date_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(concat!(
-            r"(今天|今日|今晚|明天|明日|明早|明晚|后天|大后天|本周|这周|下周|下礼拜|下星期|周末|",
+            r"(今天|今日|今晚|今朝|明朝|明天|明日|明早|明晚|后天|后日|大后天|本周|这周|下周|下礼拜|下星期|周末|",
             r"(周|星期|礼拜)[一二三四五六日天1-7]|月底|月初|月中|下个月|下月|本月|这个月|",
             r"[0-9一二三四五六七八九十两]{1,3}(号|日)|[0-9一二三四五六七八九十]{1,2}月[0-9一二三四五六七八九十]{1,3}|",
             r"[0-9一二三四五六七八九十两]{1,2}(天|日)(之内|以内|内)|20[0-9]{2}年|",
@@ -166,10 +166,8 @@ fn address_re() -> &'static Regex {
 }
 
 /// Characters before a bare number that make it an amount of money (还三千, 欠了五万).
-const MONEY_LEAD: &[char] = &[
-    '还', '付', '转', '存', '欠', '共', '计', '额', '剩', '交', '差', '清',
-];
-const MONEY_UNIT: &[&str] = &["元", "块", "圆", "rmb", "人民币"];
+const MONEY_LEAD: &[char] = &['还', '付', '转', '存', '欠', '共', '计', '额', '剩', '交', '差', '清', '款'];
+const MONEY_UNIT: &[&str] = &["元", "块", "圆", "rmb", "人民币", "蚊"];
 /// Words after a bare number that make it a sum in repayment talk.
 const MONEY_TAIL: &[&str] = &[
     "吧",
@@ -361,11 +359,11 @@ pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
             let led = lead.is_some_and(|l| MONEY_LEAD.contains(&l));
             // A round sum standing alone in a clause, or followed by 吧/可以/左右 (plan talk):
             // "一月十五号|一千|在APP上还", "四千可以".
+            // After a date ("十二月一号两千九") only a sum spelled with units counts: "工号1825"
+            // and "尾号6618" are not sums.
             let alone = lead.is_none_or(|l| {
-                matches!(
-                    l,
-                    '|' | '!' | '?' | '\u{1}' | '是' | '先' | '就' | '那' | '这'
-                )
+                matches!(l, '|' | '!' | '?' | '\u{1}' | '是' | '先' | '就' | '那' | '这')
+                    || (has_unit && matches!(l, '号' | '前' | '日'))
             }) && (after_mult.is_empty()
                 || after_mult.starts_with(['|', '!', '?', '\u{1}'])
                 || MONEY_TAIL.iter().any(|t| after_mult.starts_with(t)));
