@@ -166,7 +166,9 @@ fn address_re() -> &'static Regex {
 }
 
 /// Characters before a bare number that make it an amount of money (还三千, 欠了五万).
-const MONEY_LEAD: &[char] = &['还', '付', '转', '存', '欠', '共', '计', '额', '剩', '交', '差', '清', '款'];
+const MONEY_LEAD: &[char] = &[
+    '还', '付', '转', '存', '欠', '共', '计', '额', '剩', '交', '差', '清', '款',
+];
 const MONEY_UNIT: &[&str] = &["元", "块", "圆", "rmb", "人民币", "蚊"];
 /// Words after a bare number that make it a sum in repayment talk.
 const MONEY_TAIL: &[&str] = &[
@@ -362,8 +364,10 @@ pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
             // After a date ("十二月一号两千九") only a sum spelled with units counts: "工号1825"
             // and "尾号6618" are not sums.
             let alone = lead.is_none_or(|l| {
-                matches!(l, '|' | '!' | '?' | '\u{1}' | '是' | '先' | '就' | '那' | '这')
-                    || (has_unit && matches!(l, '号' | '前' | '日'))
+                matches!(
+                    l,
+                    '|' | '!' | '?' | '\u{1}' | '是' | '先' | '就' | '那' | '这'
+                ) || (has_unit && matches!(l, '号' | '前' | '日'))
             }) && (after_mult.is_empty()
                 || after_mult.starts_with(['|', '!', '?', '\u{1}'])
                 || MONEY_TAIL.iter().any(|t| after_mult.starts_with(t)));
