@@ -224,6 +224,31 @@ pub fn normalize_into(src: &str, out: &mut String, map: Option<&mut Vec<u32>>) -
                 continue;
             }
         }
+        // ASCII kept as it is (digits, lower-case letters, ! ? %) stays in the pending run;
+        // spaces are dropped.
+        match x {
+            b'0'..=b'9' => {
+                st.last_break = false;
+                st.flags.numeric = true;
+                st.run += 1;
+                st.flags.long_number |= st.run >= 11;
+                i += 1;
+                continue;
+            }
+            b'a'..=b'z' | b'!' | b'?' | b'%' => {
+                st.last_break = false;
+                st.run = 0;
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' => {
+                out.push_str(&src[pending..i]);
+                i += 1;
+                pending = i;
+                continue;
+            }
+            _ => {}
+        }
         out.push_str(&src[pending..i]);
         let Some(c) = src[i..].chars().next() else {
             break;
