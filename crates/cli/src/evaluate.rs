@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 use zhijian_domain::{CategoryKind, InspectionResult};
 use zhijian_engine::Engine;
-use zhijian_engine::evaluation::evaluate;
+use zhijian_engine::evaluation::{Counts, evaluate};
 
 use crate::{CliError, EXIT_CHECKS_FAILED, EXIT_OK, EXIT_PARTIAL};
 
@@ -93,13 +93,10 @@ pub fn run(
             "recall",
             "f1"
         );
-        for (k, c) in per {
-            if c.tp + c.fp + c.fn_ == 0 {
-                continue;
-            }
+        let row = |name: &str, c: &Counts| {
             crate::say!(
                 "{:<32} {:>4} {:>4} {:>4} {:>9} {:>7} {:>6}",
-                k,
+                name,
                 c.tp,
                 c.fp,
                 c.fn_,
@@ -107,17 +104,13 @@ pub fn run(
                 fmt(c.recall()),
                 fmt(c.f1())
             );
+        };
+        for (k, c) in per {
+            if c.tp + c.fp + c.fn_ > 0 {
+                row(k, c);
+            }
         }
-        crate::say!(
-            "{:<32} {:>4} {:>4} {:>4} {:>9} {:>7} {:>6}",
-            "overall (micro)",
-            total.tp,
-            total.fp,
-            total.fn_,
-            fmt(total.precision()),
-            fmt(total.recall()),
-            fmt(total.f1())
-        );
+        row("overall (micro)", &total);
         if verbose {
             for m in &ev.misses {
                 crate::say!("{} {} {} {}", m.kind, m.id, m.category, m.evidence);

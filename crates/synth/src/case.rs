@@ -306,6 +306,21 @@ fn at(sh: &Shared, tz: &str, day: Date, h: i8, m: i8, s: i8) -> Timestamp {
         .expect("time in range")
 }
 
+/// A connected outbound call to contact `c` in which the customer asks to stop calling.
+fn stop_call(t: Timestamp, c: usize, agent: usize) -> Planned {
+    let mut p = planned(
+        t,
+        Kind::Call {
+            contact: c,
+            outcome: Outcome::Connected,
+            inbound: false,
+        },
+        agent,
+    );
+    p.force_stop = true;
+    p
+}
+
 /// `minute` minutes after local midnight of `day`, at a random second.
 fn at_minute(
     rng: &mut crate::util::Rng,
@@ -613,16 +628,7 @@ fn schedule(sh: &Shared, rng: &mut Rng, case: &CaseInfo) -> Vec<Planned> {
         let day = day_n(sh, case, between(rng, 0, span - 1));
         let minute = between(rng, 9 * 60, 16 * 60);
         let t = at_minute(rng, sh, tz, day, minute);
-        let mut first = planned(
-            t,
-            Kind::Call {
-                contact: c,
-                outcome: Outcome::Connected,
-                inbound: false,
-            },
-            agent,
-        );
-        first.force_stop = true;
+        let mut first = stop_call(t, c, agent);
         first.injected = true;
         plan.push(first);
         let later = minute + between(rng, 40, 300);
@@ -650,16 +656,7 @@ fn schedule(sh: &Shared, rng: &mut Rng, case: &CaseInfo) -> Vec<Planned> {
         let day = day_n(sh, case, n);
         let minute = between(rng, 9 * 60, 15 * 60);
         let t = at_minute(rng, sh, tz, day, minute);
-        let mut first = planned(
-            t,
-            Kind::Call {
-                contact: c,
-                outcome: Outcome::Connected,
-                inbound: false,
-            },
-            agent,
-        );
-        first.force_stop = true;
+        let mut first = stop_call(t, c, agent);
         let case_level = chance(rng, 0.3);
         first.injected = dnc_violating;
         first.dnc_after = Some(if case_level {
