@@ -781,7 +781,8 @@ impl<'a> Call<'a> {
                     }
                     let d = s.end - s.start;
                     // Cheap upper bound first: all characters, then only letters and digits.
-                    let all = s.text.chars().count() as f64;
+                    // Characters = bytes that do not continue a UTF-8 sequence (no decoding).
+                    let all = s.text.bytes().filter(|b| b & 0xC0 != 0x80).count() as f64;
                     if d <= 0.0 || all < min_c || all / d <= max_rate {
                         continue;
                     }
