@@ -367,7 +367,11 @@ pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
                 matches!(
                     l,
                     '|' | '!' | '?' | '\u{1}' | '是' | '先' | '就' | '那' | '这'
-                ) || (has_unit && matches!(l, '号' | '前' | '日' | '天' | '午' | '晚' | '早' | '周' | '期'))
+                ) || (has_unit
+                    && matches!(
+                        l,
+                        '号' | '前' | '日' | '天' | '午' | '晚' | '早' | '周' | '期'
+                    ))
             }) && (after_mult.is_empty()
                 || after_mult.starts_with(['|', '!', '?', '\u{1}'])
                 || MONEY_TAIL.iter().any(|t| after_mult.starts_with(t)));
