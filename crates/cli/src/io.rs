@@ -84,6 +84,9 @@ pub fn generate(
         Box::new(create(Path::new(output))?)
     };
     let labels = labels.or_else(|| labels_path_for(output));
+    if labels.is_none() {
+        eprintln!("note: labels not written (output is standard output; use --labels FILE)");
+    }
     let mut lab = match &labels {
         Some(p) => Some(create(p)?),
         None => None,
