@@ -664,10 +664,8 @@ pub(crate) fn single(
             })
         }
         EventCheck::RecordingMissing => {
-            if i.kind != Channel::Call
-                || !i.is_connected()
-                || !i.is_outbound() && i.direction.is_none()
-            {
+            // Every connected call must be recorded, outbound or inbound.
+            if i.kind != Channel::Call || !i.is_connected() {
                 return None;
             }
             if i.recording.is_none() && i.segments.is_empty() {
