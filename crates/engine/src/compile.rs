@@ -354,6 +354,15 @@ impl Ctx<'_> {
         out
     }
 
+    /// Normalised phrases checked against the text directly, not through the automaton.
+    fn normalized(&mut self, field: &str, phrases: &[String]) -> Vec<String> {
+        let p = self.expand(field, phrases);
+        p.iter()
+            .map(|x| normalize_phrase(x))
+            .filter(|x| !x.is_empty())
+            .collect()
+    }
+
     /// A list that may be empty (negation, party): expands `@lexicon` references.
     fn list_opt(&mut self, field: &str, phrases: &[String]) -> ListId {
         let p = self.expand(field, phrases);
@@ -678,18 +687,8 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         lists: &mut lists,
     };
     let negators = top.list_opt("negation.negators", &neg.negators);
-    let adjacent: Vec<String> = top
-        .expand("negation.adjacent", &neg.adjacent)
-        .iter()
-        .map(|p| normalize_phrase(p))
-        .filter(|p| !p.is_empty())
-        .collect();
-    let breakers: Vec<String> = top
-        .expand("negation.breakers", &neg.breakers)
-        .iter()
-        .map(|p| normalize_phrase(p))
-        .filter(|p| !p.is_empty())
-        .collect();
+    let adjacent = top.normalized("negation.adjacent", &neg.adjacent);
+    let breakers = top.normalized("negation.breakers", &neg.breakers);
     let exceptions = top.list_opt("negation.exceptions", &neg.exceptions);
     let negation = Negation {
         negators,
