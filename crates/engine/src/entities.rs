@@ -370,7 +370,7 @@ pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
                 ) || (has_unit
                     && matches!(
                         l,
-                        '号' | '前' | '日' | '天' | '午' | '晚' | '早' | '周' | '期'
+                        '号' | '前' | '日' | '天' | '午' | '晚' | '早' | '周' | '期' | '把'
                     ))
             }) && (after_mult.is_empty()
                 || after_mult.starts_with(['|', '!', '?', '\u{1}'])

@@ -144,7 +144,7 @@ impl<'a> Call<'a> {
         };
         let last_neg = self
             .list_hits(s, neg.negators)
-            .filter(|h| h.start as usize >= ws && h.end as usize <= start && !not_negation(h))
+            .filter(|h| h.end as usize > ws && h.end as usize <= start && !not_negation(h))
             .map(|h| h.end as usize)
             .max();
         if let Some(ne) = last_neg {
