@@ -281,7 +281,19 @@ pub struct Compiled {
     /// The customer phrases of stop-request rules, in an automaton of their own: the event
     /// index reads them from customer turns only, without a full inspection.
     pub stop_ac: Option<AhoCorasick>,
+    /// The phrase lists of note-mismatch rules (what a note claims when it says the customer
+    /// was reached).
+    pub note_claims: Vec<ListId>,
     pub categories: BTreeMap<String, (CategoryKind, String)>,
+}
+
+impl Compiled {
+    /// Is rule `r` off for `client`: outside the rule's clients, or switched off in the
+    /// client's profile?
+    pub fn rule_off(&self, r: &Rule, client: &str) -> bool {
+        (!r.scope.clients.is_empty() && !r.scope.clients.iter().any(|c| c == client))
+            || self.params.rule_disabled(client, &r.id)
+    }
 }
 
 /// One source file of a pack: its name (for error messages) and its text.
@@ -1161,6 +1173,17 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
 
     Ok(Compiled {
         pack_ref: format!("{}@{}", meta.id, meta.version),
+        note_claims: rules
+            .iter()
+            .filter_map(|r| match &r.kind {
+                Kind::Event {
+                    check: EventCheck::NoteMismatch,
+                    phrases: Some(l),
+                    ..
+                } => Some(*l),
+                _ => None,
+            })
+            .collect(),
         stop_ac: (!stop_phrases.is_empty())
             .then(|| build_automaton(&stop_phrases).ok())
             .flatten(),

@@ -272,23 +272,19 @@ impl IndexBuilder {
                 .unwrap_or_default()
         };
         // Order: by (person, day, time) — and by (number, day, time) for attempts.
-        let mut by_person: Vec<u32> = (0..self.obs.len() as u32).collect();
-        by_person.sort_by_key(|&k| {
-            let o = &self.obs[k as usize];
-            (o.person, o.day, o.ts, o.ordinal)
-        });
-        let mut by_number: Vec<u32> = (0..self.obs.len() as u32)
-            .filter(|&k| self.obs[k as usize].number != NONE)
-            .collect();
-        by_number.sort_by_key(|&k| {
-            let o = &self.obs[k as usize];
-            (o.number, o.day, o.ts, o.ordinal)
-        });
-        let mut by_case: Vec<u32> = (0..self.obs.len() as u32).collect();
-        by_case.sort_by_key(|&k| {
-            let o = &self.obs[k as usize];
-            (o.case, o.agency_day, o.ts, o.ordinal)
-        });
+        let order = |keep: fn(&Observation) -> bool, key: fn(&Observation) -> (u32, i32)| {
+            let mut v: Vec<u32> = (0..self.obs.len() as u32)
+                .filter(|&k| keep(&self.obs[k as usize]))
+                .collect();
+            v.sort_by_key(|&k| {
+                let o = &self.obs[k as usize];
+                (key(o), o.ts, o.ordinal)
+            });
+            v
+        };
+        let by_person = order(|_| true, |o| (o.person, o.day));
+        let by_number = order(|o| o.number != NONE, |o| (o.number, o.day));
+        let by_case = order(|_| true, |o| (o.case, o.agency_day));
         let client_name = |o: &Observation| self.clients.name(o.client);
         for (ri, r) in c.rules.iter().enumerate() {
             let Kind::Event { check, limit, .. } = &r.kind else {
@@ -301,11 +297,7 @@ impl IndexBuilder {
                     .and_then(|l| c.params.num(client_name(o), l))
                     .unwrap_or(f64::INFINITY)
             };
-            let disabled = |o: &Observation| {
-                c.params.rule_disabled(client_name(o), &r.id)
-                    || !r.scope.clients.is_empty()
-                        && !r.scope.clients.iter().any(|x| x == client_name(o))
-            };
+            let disabled = |o: &Observation| c.rule_off(r, client_name(o));
             match check {
                 EventCheck::ConnectedPerPerson => {
                     for group in groups(&by_person, &self.obs, |o| (o.person, o.day)) {
@@ -533,32 +525,35 @@ pub(crate) fn single(
     let end_ts = i.ended_at.unwrap_or(i.started_at);
     let hours_between =
         |a: Timestamp, b: Timestamp| (b.as_second() - a.as_second()) as f64 / 3600.0;
-    let mut outside = |zs: &Option<Num>, ze: &Option<Num>| -> Option<String> {
+    // The window start–end (it may wrap midnight) and the contact's local time.
+    let mut window = |zs: &Option<Num>, ze: &Option<Num>| {
         let (s, e) = (
             c.params.time(client, zs.as_ref()?)?,
             c.params.time(client, ze.as_ref()?)?,
         );
         let t = local(c, i, tz_cache).time();
-        let bad = if s > e {
+        let inside = if s > e {
             t >= s || t < e
         } else {
             t >= s && t < e
         };
-        bad.then(|| format!("当地时间{}", t.strftime("%H:%M")))
+        Some((inside, t, s, e))
     };
     match check {
         EventCheck::OffHours => {
             if !(i.is_outbound() && matches!(i.kind, Channel::Call | Channel::Sms)) {
                 return None;
             }
-            outside(start, end).map(|w| {
+            // A forbidden window: a contact inside it violates.
+            let (inside, t, s, e) = window(start, end)?;
+            inside.then(|| {
                 (
                     format!(
-                        "{}：{}联系（禁止时段{}–{}）",
+                        "{}：当地时间{}联系（禁止时段{}–{}）",
                         r.title,
-                        w,
-                        show_time(c, client, start),
-                        show_time(c, client, end)
+                        t.strftime("%H:%M"),
+                        s.strftime("%H:%M"),
+                        e.strftime("%H:%M")
                     ),
                     String::new(),
                 )
@@ -568,13 +563,9 @@ pub(crate) fn single(
             if i.kind != Channel::Visit {
                 return None;
             }
-            // Allowed window start–end: a visit outside it violates.
-            let (s, e) = (
-                c.params.time(client, start.as_ref()?)?,
-                c.params.time(client, end.as_ref()?)?,
-            );
-            let t = local(c, i, tz_cache).time();
-            (t < s || t >= e).then(|| {
+            // An allowed window: a visit outside it violates.
+            let (inside, t, s, e) = window(start, end)?;
+            (!inside).then(|| {
                 (
                     format!(
                         "{}：当地时间{}外访（允许{}–{}）",
@@ -713,11 +704,4 @@ pub(crate) fn single(
         }
         _ => None,
     }
-}
-
-fn show_time(c: &Compiled, client: &str, n: &Option<Num>) -> String {
-    n.as_ref()
-        .and_then(|n| c.params.time(client, n))
-        .map(|t| t.strftime("%H:%M").to_string())
-        .unwrap_or_default()
 }

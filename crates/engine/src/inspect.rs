@@ -60,8 +60,6 @@ pub(crate) struct Call<'a> {
     pub segs: &'a [Seg],
     pub present: &'a [u64],
     pub ents: std::cell::RefCell<&'a mut Vec<(u8, Vec<Entity>)>>,
-    /// The interaction's client has a profile in the pack.
-    pub has_profile: bool,
 }
 
 type Span = (usize, usize);
@@ -80,7 +78,6 @@ impl<'a> Call<'a> {
             present,
             ents,
         } = sc;
-        let has_profile = c.params.clients.contains_key(&i.client);
         Call {
             c,
             i,
@@ -89,7 +86,6 @@ impl<'a> Call<'a> {
             segs,
             present,
             ents: std::cell::RefCell::new(ents),
-            has_profile,
         }
     }
 
@@ -138,13 +134,16 @@ impl<'a> Call<'a> {
                 ws -= 1;
             }
         }
-        let not_negation = |h: &Hit| {
+        // A negator inside an exception word (别人, 不错) does not negate.
+        let not_negation = |start: u32, end: u32| {
             self.list_hits(s, neg.exceptions)
-                .any(|x| x.start <= h.start && x.end >= h.end)
+                .any(|x| x.start <= start && x.end >= end)
         };
         let last_neg = self
             .list_hits(s, neg.negators)
-            .filter(|h| h.end as usize > ws && h.end as usize <= start && !not_negation(h))
+            .filter(|h| {
+                h.end as usize > ws && h.end as usize <= start && !not_negation(h.start, h.end)
+            })
             .map(|h| h.end as usize)
             .max();
         if let Some(ne) = last_neg {
@@ -163,12 +162,8 @@ impl<'a> Call<'a> {
             .map(|c| &before[..before.len() - c.len_utf8()]);
         [Some(before), bridged].into_iter().flatten().any(|b| {
             neg.adjacent.iter().any(|a| {
-                b.ends_with(a.as_str()) && {
-                    let (ns, ne) = ((s.lo + b.len() - a.len()) as u32, (s.lo + b.len()) as u32);
-                    !self
-                        .list_hits(s, neg.exceptions)
-                        .any(|x| x.start <= ns && x.end >= ne)
-                }
+                b.ends_with(a.as_str())
+                    && !not_negation((s.lo + b.len() - a.len()) as u32, (s.lo + b.len()) as u32)
             })
         })
     }
@@ -388,39 +383,11 @@ impl<'a> Call<'a> {
         let excerpt = excerpt
             .trim_matches(|c: char| c.is_whitespace() || "，。！？；：、,.!?;:|".contains(c))
             .to_string();
+        let time = s.t0.zip(s.t1);
+        let seg = (!self.i.segments.is_empty()).then_some(s.idx);
         Finding {
-            rule: r.id.clone(),
-            category: r.category.clone(),
-            level: r.level,
-            segment: (!self.i.segments.is_empty()).then_some(s.idx),
-            start: s.t0,
-            end: s.t1,
-            excerpt,
-            message,
             span: (to > from).then_some([from, to]),
-            deduction: r.deduction,
-        }
-    }
-
-    pub fn call_finding(
-        &self,
-        r: &Rule,
-        message: String,
-        excerpt: String,
-        t: Option<(f64, f64)>,
-        seg: Option<usize>,
-    ) -> Finding {
-        Finding {
-            rule: r.id.clone(),
-            category: r.category.clone(),
-            level: r.level,
-            segment: seg,
-            start: t.map(|t| t.0),
-            end: t.map(|t| t.1),
-            excerpt,
-            message,
-            span: None,
-            deduction: r.deduction,
+            ..rule_finding(r, message, excerpt, time, seg)
         }
     }
 
@@ -457,10 +424,7 @@ impl<'a> Call<'a> {
         if !sc.channels.is_empty() && !sc.channels.contains(&self.i.kind) {
             return false;
         }
-        if !sc.clients.is_empty() && !sc.clients.contains(&self.i.client) {
-            return false;
-        }
-        !(self.has_profile && self.c.params.rule_disabled(&self.i.client, &r.id))
+        !self.c.rule_off(r, &self.i.client)
     }
 
     fn call_level_ok(&self, r: &Rule) -> bool {
@@ -587,7 +551,7 @@ impl<'a> Call<'a> {
                         (None, Some(s)) => format!("（前{s}秒内）"),
                         _ => String::new(),
                     };
-                    out.push(self.call_finding(
+                    out.push(rule_finding(
                         r,
                         format!("{}：未检测到{}{}", r.title, missing.join("、"), within),
                         String::new(),
@@ -721,7 +685,7 @@ impl<'a> Call<'a> {
                 let mut last_end = f64::NAN;
                 for (k, s) in segs.iter().enumerate() {
                     if k > 0 && s.start - last_end > limit {
-                        out.push(self.call_finding(
+                        out.push(rule_finding(
                             r,
                             format!(
                                 "{}：静音{:.1}秒（上限{}秒）",
@@ -758,7 +722,7 @@ impl<'a> Call<'a> {
                 if events.len() as f64 >= min_count {
                     let (k, t0, t1) = events[0];
                     let excerpt = segs[k].text.chars().take(40).collect();
-                    out.push(self.call_finding(
+                    out.push(rule_finding(
                         r,
                         format!(
                             "{}：坐席抢话{}次（重叠≥{}秒）",
@@ -788,7 +752,7 @@ impl<'a> Call<'a> {
                     }
                     let n = s.text.chars().filter(|c| c.is_alphanumeric()).count() as f64;
                     if n >= min_c && n / d > max_rate {
-                        out.push(self.call_finding(
+                        out.push(rule_finding(
                             r,
                             format!("{}：语速{:.1}字/秒（上限{}）", r.title, n / d, max_rate),
                             s.text.chars().take(40).collect(),
@@ -799,6 +763,28 @@ impl<'a> Call<'a> {
                 }
             }
         }
+    }
+}
+
+/// A finding without a text span (a missing step, a timing or event-log rule).
+pub(crate) fn rule_finding(
+    r: &Rule,
+    message: String,
+    excerpt: String,
+    t: Option<(f64, f64)>,
+    seg: Option<usize>,
+) -> Finding {
+    Finding {
+        rule: r.id.clone(),
+        category: r.category.clone(),
+        level: r.level,
+        segment: seg,
+        start: t.map(|t| t.0),
+        end: t.map(|t| t.1),
+        excerpt,
+        message,
+        span: None,
+        deduction: r.deduction,
     }
 }
 

@@ -168,7 +168,7 @@ impl Engine {
                     if let Some((m, e)) =
                         TZ_CACHE.with(|t| event::single(&self.c, r, i, &mut t.borrow_mut()))
                     {
-                        findings.push(call.call_finding(r, m, e, None, None));
+                        findings.push(inspect::rule_finding(r, m, e, None, None));
                     }
                     continue;
                 }
@@ -185,18 +185,13 @@ impl Engine {
         if let Some((index, ord)) = history {
             for h in index.hits(ord) {
                 if let Some(r) = self.c.rules.get(h.rule as usize) {
-                    findings.push(Finding {
-                        rule: r.id.clone(),
-                        category: r.category.clone(),
-                        level: r.level,
-                        segment: None,
-                        start: None,
-                        end: None,
-                        excerpt: h.excerpt.clone(),
-                        message: h.message.clone(),
-                        span: None,
-                        deduction: r.deduction,
-                    });
+                    findings.push(inspect::rule_finding(
+                        r,
+                        h.message.clone(),
+                        h.excerpt.clone(),
+                        None,
+                        None,
+                    ));
                 }
             }
         }
@@ -244,7 +239,6 @@ impl Engine {
         (score, score >= sc.pass_score && !red)
     }
 
-    /// Did the customer say one of the phrases of the first event rule with this check?
     /// Did the customer ask to stop or signal a complaint (a stop-request rule's phrases)?
     /// Only customer turns are normalised and scanned, with the stop phrases alone.
     pub(crate) fn customer_asked_to_stop(&self, i: &Interaction) -> bool {
@@ -271,22 +265,9 @@ impl Engine {
 
     /// Does a note claim that the customer was reached?
     pub(crate) fn note_claims(&self, i: &Interaction) -> bool {
-        if i.kind != Channel::Note {
+        if i.kind != Channel::Note || self.c.note_claims.is_empty() {
             return false;
         }
-        let lists: Vec<u32> = self
-            .c
-            .rules
-            .iter()
-            .filter_map(|r| match &r.kind {
-                Kind::Event {
-                    check: pack::EventCheck::NoteMismatch,
-                    phrases: Some(l),
-                    ..
-                } => Some(*l),
-                _ => None,
-            })
-            .collect();
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let sc = &mut *guard;
@@ -294,7 +275,7 @@ impl Engine {
             let call = Call::new(&self.c, i, sc);
             // A claim that is itself negated ("未接通", "没有联系上") is not a claim.
             call.hits.iter().any(|h| {
-                lists.contains(&h.list)
+                self.c.note_claims.contains(&h.list)
                     && call
                         .segs
                         .first()

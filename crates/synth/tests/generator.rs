@@ -140,15 +140,7 @@ fn realistic_connected_calls() {
                     i.id
                 );
             }
-            let len = s
-                .text
-                .chars()
-                .filter(|c| {
-                    !c.is_whitespace()
-                        && !c.is_ascii_punctuation()
-                        && !"，。？！、；：…".contains(*c)
-                })
-                .count();
+            let len = spoken(&s.text).count();
             if len >= 10 {
                 spoken_chars += len;
                 spoken_secs += s.end - s.start;
@@ -364,20 +356,20 @@ const EVENT: [&str; 4] = [
     "continued_after_stop_request",
 ];
 
+/// The spoken characters of a turn: no whitespace or punctuation.
+fn spoken(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().filter(|c| {
+        !c.is_whitespace() && !c.is_ascii_punctuation() && !"，。？！、；：…".contains(*c)
+    })
+}
+
 /// Did the customer ask to stop calling or announce a complaint (or the police)?
 fn stop_request(i: &Interaction) -> bool {
     i.segments
         .iter()
         .filter(|s| s.speaker == Speaker::Customer)
         .any(|s| {
-            let t: String = s
-                .text
-                .chars()
-                .filter(|c| {
-                    !c.is_whitespace()
-                        && !c.is_ascii_punctuation()
-                        && !"，。？！、；：…".contains(*c)
-                })
+            let t: String = spoken(&s.text)
                 .map(|c| match c {
                     '別' => '别',
                     '訴' => '诉',
