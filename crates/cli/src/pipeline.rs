@@ -26,6 +26,8 @@ pub struct Summary {
     pub lines: usize,
     pub interactions: usize,
     pub flags: usize,
+    /// Context records (clients, agents, cases, contacts, complaints): accepted, not inspected.
+    pub context: usize,
     pub rejected: usize,
     pub findings: usize,
     pub failed: usize,
@@ -46,9 +48,10 @@ impl Summary {
             );
         }
         eprintln!(
-            "inspected {} interactions ({} flags) from {} lines: {} findings, {} interactions failed; {} lines rejected{}",
+            "inspected {} interactions ({} flags, {} context records) from {} lines: {} findings, {} interactions failed; {} lines rejected{}",
             self.interactions,
             self.flags,
+            self.context,
             self.lines,
             self.findings,
             self.failed,
@@ -151,6 +154,7 @@ pub fn inspect_file(
                 builder.add_flag(&f);
                 summary.flags += 1;
             }
+            Ok(_) => summary.context += 1,
             Err(error) => {
                 summary.rejected += 1;
                 raw_lines.push(n);

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use jiff::Timestamp;
 
+use crate::context::{Agent, Case, Client, Complaint, ContactRecord};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
@@ -244,6 +246,46 @@ pub struct Flag {
 pub enum Record {
     Interaction(Box<Interaction>),
     Flag(Flag),
+    Client(Client),
+    Agent(Agent),
+    Case(Box<Case>),
+    Contact(ContactRecord),
+    Complaint(Box<Complaint>),
+}
+
+impl Record {
+    /// The `kind` this record has on a JSON line.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Record::Interaction(i) => i.kind.as_str(),
+            Record::Flag(_) => "flag",
+            Record::Client(_) => "client",
+            Record::Agent(_) => "agent",
+            Record::Case(_) => "case",
+            Record::Contact(_) => "contact",
+            Record::Complaint(_) => "complaint",
+        }
+    }
+
+    /// The record as one JSON line (without the newline), `kind` included.
+    pub fn to_json_line(&self) -> String {
+        fn tagged<T: Serialize>(kind: &str, v: &T) -> String {
+            let mut value = serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+            if let serde_json::Value::Object(m) = &mut value {
+                m.insert("kind".into(), serde_json::Value::String(kind.into()));
+            }
+            value.to_string()
+        }
+        match self {
+            Record::Interaction(i) => serde_json::to_string(i).unwrap_or_default(),
+            Record::Flag(f) => tagged("flag", f),
+            Record::Client(c) => tagged("client", c),
+            Record::Agent(a) => tagged("agent", a),
+            Record::Case(c) => tagged("case", c),
+            Record::Contact(c) => tagged("contact", c),
+            Record::Complaint(c) => tagged("complaint", c),
+        }
+    }
 }
 
 /// Why a line was rejected, with the JSON path of the field at fault when known.
@@ -270,21 +312,88 @@ struct KindProbe<'a> {
     kind: Option<std::borrow::Cow<'a, str>>,
 }
 
+/// Kinds of context records (everything that is not an interaction).
+const CONTEXT_KINDS: [&str; 6] = ["flag", "client", "agent", "case", "contact", "complaint"];
+
 /// Parse one JSON Lines record. Never panics; errors name the field.
 pub fn parse_record(line: &str) -> Result<Record, RecordError> {
-    // Only lines that mention "flag" pay for a probe; every other line is an interaction.
-    let is_flag = line.contains("\"flag\"")
-        && matches!(
-            serde_json::from_str::<KindProbe>(line),
-            Ok(KindProbe { kind: Some(k) }) if k == "flag"
-        );
-    if is_flag {
-        parse_typed::<Flag>(line).map(Record::Flag)
-    } else {
-        let i = parse_typed::<Interaction>(line)?;
-        validate(&i)?;
-        Ok(Record::Interaction(Box::new(i)))
+    // Interactions are the bulk of any input and must not pay for a second parse: a cheap scan
+    // for the first `"kind": "…"` decides, and only lines that look like context records (or
+    // interactions that fail to parse) are probed with a real parse of the top-level `kind`.
+    match quick_kind(line) {
+        Some(k) if CONTEXT_KINDS.contains(&k) => {}
+        _ => match parse_interaction(line) {
+            Ok(r) => return Ok(r),
+            Err(e) => {
+                if !probe_is_context(line) {
+                    return Err(e);
+                }
+            }
+        },
     }
+    match serde_json::from_str::<KindProbe>(line) {
+        Ok(KindProbe { kind: Some(k) }) => match k.as_ref() {
+            "flag" => parse_typed::<Flag>(line).map(Record::Flag),
+            "client" => parse_typed::<Client>(line)
+                .and_then(|c| non_empty("id", &c.id).map(|_| c))
+                .map(Record::Client),
+            "agent" => parse_typed::<Agent>(line)
+                .and_then(|a| non_empty("id", &a.id).map(|_| a))
+                .map(Record::Agent),
+            "case" => parse_typed::<Case>(line)
+                .and_then(|c| non_empty("id", &c.id).map(|_| c))
+                .map(|c| Record::Case(Box::new(c))),
+            "contact" => parse_typed::<ContactRecord>(line)
+                .and_then(|c| non_empty("id", &c.id).map(|_| c))
+                .map(Record::Contact),
+            "complaint" => parse_typed::<Complaint>(line)
+                .and_then(|c| {
+                    non_empty("id", &c.id)?;
+                    match c.closed_at {
+                        Some(t) if t < c.received_at => Err(RecordError {
+                            field: "closed_at".into(),
+                            message: format!("{t} is before received_at {}", c.received_at),
+                        }),
+                        _ => Ok(c),
+                    }
+                })
+                .map(|c| Record::Complaint(Box::new(c))),
+            _ => parse_interaction(line),
+        },
+        _ => parse_interaction(line),
+    }
+}
+
+fn parse_interaction(line: &str) -> Result<Record, RecordError> {
+    let i = parse_typed::<Interaction>(line)?;
+    validate(&i)?;
+    Ok(Record::Interaction(Box::new(i)))
+}
+
+fn non_empty(field: &str, v: &str) -> Result<(), RecordError> {
+    if v.trim().is_empty() {
+        Err(RecordError {
+            field: field.into(),
+            message: "must not be empty".into(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+fn probe_is_context(line: &str) -> bool {
+    matches!(
+        serde_json::from_str::<KindProbe>(line),
+        Ok(KindProbe { kind: Some(k) }) if CONTEXT_KINDS.contains(&k.as_ref())
+    )
+}
+
+/// The value of the first `"kind"` key on the line, when it is a plain string.
+fn quick_kind(line: &str) -> Option<&str> {
+    let at = line.find("\"kind\"")? + 6;
+    let rest = line[at..].trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    Some(&rest[..rest.find('"')?])
 }
 
 fn parse_typed<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, RecordError> {
@@ -373,6 +482,32 @@ mod tests {
         assert_eq!(e.field, "kind");
         let e = parse_record("not json").unwrap_err();
         assert!(e.field.is_empty());
+    }
+
+    #[test]
+    fn parses_context_records() {
+        let lines = [
+            r#"{"kind":"client","id":"c1","name":"某银行信用卡中心"}"#,
+            r#"{"kind":"agent","id":"a1","name":"张三","branch":"华东分公司","team":"一组","hired_on":"2026-03-01"}"#,
+            r#"{"kind":"case","id":"k1","client":"c1","balance":1234.5,"days_past_due":45,"stage":"M2"}"#,
+            r#"{"kind":"contact","id":"p1","case_id":"k1","relation":"spouse","number":"13800000000"}"#,
+            r#"{"kind":"complaint","id":"t1","case_id":"k1","source":"client","received_at":"2026-01-02T03:04:05Z"}"#,
+        ];
+        for l in lines {
+            let r = parse_record(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+            let again = parse_record(&r.to_json_line()).expect("round trip");
+            assert_eq!(r, again);
+        }
+        let e = parse_record(r#"{"kind":"agent","id":"a1","name":"张三","branch":"华东分公司"}"#)
+            .unwrap_err();
+        assert_eq!(e.field, "team");
+        let e = parse_record(r#"{"kind":"complaint","id":"t1","case_id":"k1","source":"client","received_at":"2026-01-02T03:04:05Z","closed_at":"2026-01-01T00:00:00Z"}"#).unwrap_err();
+        assert_eq!(e.field, "closed_at");
+        // A nested "kind" before the top-level one does not confuse the dispatch.
+        let r = parse_record(r#"{"x":{"kind":"flag"},"id":"a","kind":"call","case_id":"c","agent_id":"g","client":"x","started_at":"2026-01-01T10:00:00+08:00"}"#).unwrap();
+        assert!(matches!(r, Record::Interaction(_)));
+        let r = parse_record(r#"{"x":{"kind":"call"},"kind":"flag","contact_id":"k","flag":"dispute","set_at":"2026-01-01T02:00:00Z"}"#).unwrap();
+        assert!(matches!(r, Record::Flag(_)));
     }
 
     #[test]

@@ -6,13 +6,16 @@
 //! helpers on the types themselves.
 
 mod category;
+mod context;
 mod interchange;
 mod result;
 
 pub use category::{BUILTIN_CATEGORIES, Category, CategoryKind, Level};
+pub use context::{Agent, Case, Client, Complaint, ContactRecord};
 pub use interchange::{
     CaseContext, Channel, Contact, Direction, Flag, FlagKind, Interaction, Outcome, Party, Record,
     RecordError, Segment, Speaker, VisitInfo, normalize_number, parse_record,
 };
 pub use jiff::Timestamp;
+pub use jiff::civil::Date;
 pub use result::{Finding, InspectionResult};

@@ -32,6 +32,7 @@ fn event_log_fixture_is_exact() {
                 b.add(&engine, calls.len() as u32, &i);
                 calls.push((i, expect));
             }
+            other => panic!("unexpected {}", other.kind()),
         }
     }
     let index = b.finish(&engine);
@@ -71,6 +72,7 @@ fn event_log_is_order_independent() {
                     b.add(&engine, calls.len() as u32, &i);
                     calls.push(i);
                 }
+                other => panic!("unexpected {}", other.kind()),
             }
         }
         let index = b.finish(&engine);

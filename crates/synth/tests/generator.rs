@@ -209,6 +209,7 @@ fn lines_are_valid_interchange() {
                 assert_eq!(Item::Flag(f), *item);
                 assert!(line.contains("\"kind\":\"flag\""));
             }
+            Ok(other) => panic!("unexpected {} in {line}", other.kind()),
             Err(e) => panic!("invalid line {line}: {e}"),
         }
     }

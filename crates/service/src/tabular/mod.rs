@@ -1,0 +1,1 @@
+//! CSV and XLSX exports of collection systems → interchange records.
