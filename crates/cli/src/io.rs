@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use zhijian_engine::{Engine, Source};
 use zhijian_synth::{Config, Generator};
 
-use crate::{CliError, EXIT_OK};
+use crate::CliError;
 
 /// `cn-default` → the embedded pack; a folder → every `*.toml` in it (pack.toml first); a file.
 pub fn load_pack(spec: &str) -> Result<Engine, CliError> {
@@ -113,94 +113,24 @@ pub fn generate(
     Ok(())
 }
 
-pub fn demo(calls: usize, seed: u64, dir: &Path) -> Result<u8, CliError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::Usage(format!("cannot create {}: {e}", dir.display())))?;
-    let input = dir.join("interactions.jsonl");
-    let labels = dir.join("interactions.labels.jsonl");
-    let results = dir.join("results.jsonl");
-    let start = jiff::civil::date(2026, 10, 1);
-    eprintln!(
-        "生成演示数据 generating {calls} calls (+ SMS, visits, notes) into {} …",
-        dir.display()
-    );
-    generate(
-        calls,
-        seed,
-        start,
-        30,
-        true,
-        &input.display().to_string(),
-        Some(labels.clone()),
-    )?;
-    let engine = Engine::builtin();
-    let mut examples: Vec<zhijian_domain::InspectionResult> = Vec::new();
-    let t = std::time::Instant::now();
-    let summary = crate::pipeline::inspect_file(
-        &engine,
-        &input.display().to_string(),
-        &results.display().to_string(),
-        None,
-        |r| {
-            if !r.passed && examples.len() < 3 && r.findings.iter().any(|f| f.span.is_some()) {
-                examples.push(r.clone());
-            }
-        },
-    )?;
-    let secs = t.elapsed().as_secs_f64();
-    crate::say!("\n质检演示 Zhijian demo — rule pack {}", engine.pack_ref());
-    crate::say!(
-        "检查 inspected {} interactions in {:.2}s; {} failed (不合格), {} findings",
-        summary.interactions,
-        secs,
-        summary.failed,
-        summary.findings
-    );
-    crate::say!("\n{:<32} {:>8}  说明", "category", "findings");
-    let titles: std::collections::HashMap<&str, &str> =
-        engine.categories().map(|(n, _, t)| (n, t)).collect();
-    let mut cats: Vec<_> = summary.by_category.iter().collect();
-    cats.sort_by(|a, b| b.1.cmp(a.1));
-    for (c, n) in cats {
-        crate::say!(
-            "{:<32} {:>8}  {}",
-            c,
-            n,
-            titles.get(c.as_str()).unwrap_or(&"")
-        );
+/// `2026-10-01` (that day's start in Asia/Shanghai; with `end`, the next day's start, so the
+/// day is included) or an RFC 3339 instant.
+pub fn parse_instant(s: &str, flag: &str, end: bool) -> Result<jiff::Timestamp, CliError> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
     }
-    crate::say!("\n示例 Examples of findings with their evidence:");
-    for r in &examples {
-        crate::say!(
-            "  {} — score {} {}",
-            r.id,
-            r.score,
-            if r.passed { "合格" } else { "不合格" }
-        );
-        for f in r.findings.iter().take(4) {
-            crate::say!(
-                "    [{}·{}] {} {}",
-                f.level.chinese(),
-                f.category,
-                f.message,
-                if f.excerpt.is_empty() {
-                    String::new()
-                } else {
-                    format!("«{}»", f.excerpt)
-                }
-            );
-        }
-    }
-    crate::say!(
-        "\nFiles: {} (input), {} (labels), {} (results)",
-        input.display(),
-        labels.display(),
-        results.display()
-    );
-    crate::say!(
-        "Score the engine on them: zhijian eval --input {} --labels {}",
-        input.display(),
-        labels.display()
-    );
-    Ok(EXIT_OK)
+    let d: jiff::civil::Date = s.parse().map_err(|e| {
+        CliError::Usage(format!(
+            "{flag} {s:?}: expected YYYY-MM-DD or an RFC 3339 instant ({e})"
+        ))
+    })?;
+    let d = if end {
+        d.tomorrow()
+            .map_err(|e| CliError::Usage(format!("{flag} {s:?}: {e}")))?
+    } else {
+        d
+    };
+    d.in_tz("Asia/Shanghai")
+        .map(|z| z.timestamp())
+        .map_err(|e| CliError::Usage(format!("{flag} {s:?}: {e}")))
 }

@@ -8,6 +8,7 @@ mod bench;
 mod evaluate;
 mod io;
 mod pipeline;
+mod store_cmds;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -126,15 +127,84 @@ enum Cmd {
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
     },
-    /// Demo: generate a realistic sample, inspect it, and show what was found.
-    Demo {
+    /// Ingest files (interchange JSON Lines, CSV, XLSX) into the store, inspecting every new or
+    /// changed interaction with the rule pack in the same transaction.
+    Ingest {
+        /// Files to ingest, in order (context such as cases and agents first is best).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Store: `sqlite://PATH`, `postgres://…` (default: zhijian.db in the working directory).
+        #[arg(long, env = "ZHIJIAN_DB", default_value = store_cmds::DEFAULT_DB)]
+        db: String,
+        #[arg(long, default_value = "cn-default")]
+        rules: String,
+        /// Also write rejected rows (file, line, field, reason, raw) as JSON Lines here.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// Records per transaction.
         #[arg(long, default_value_t = 2000)]
+        batch: usize,
+        /// Force the table kind of CSV/XLSX files (cases, agents, contacts, calls, sms, notes,
+        /// complaints, clients, flags) instead of recognising it from the headers.
+        #[arg(long)]
+        table: Option<String>,
+        /// Time zone of local times without an offset in CSV/XLSX files.
+        #[arg(long, default_value = "Asia/Shanghai")]
+        timezone: String,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+        /// No progress bar and no summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Counts of what the store holds (interactions by kind, findings by category and level,
+    /// rejects, complaints …).
+    Stats {
+        #[arg(long, env = "ZHIJIAN_DB", default_value = store_cmds::DEFAULT_DB)]
+        db: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-run a rule pack (a new version) over stored interactions and report what changed.
+    Reinspect {
+        #[arg(long, env = "ZHIJIAN_DB", default_value = store_cmds::DEFAULT_DB)]
+        db: String,
+        #[arg(long, default_value = "cn-default")]
+        rules: String,
+        /// First day (YYYY-MM-DD, Asia/Shanghai) or instant (RFC 3339) to include.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD, included) or instant (RFC 3339, excluded).
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this client's interactions.
+        #[arg(long)]
+        client: Option<String>,
+        /// Report what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Demo: generate a realistic month (clients, 3 branches, ~60 agents, ~20,000 interactions,
+    /// complaints), ingest and inspect it into a fresh local database, and say where it is.
+    Demo {
+        #[arg(long, default_value_t = 14_000)]
         calls: usize,
         #[arg(long, default_value_t = 2026)]
         seed: u64,
-        /// Where to write the generated data and the results.
+        /// Where to write the generated data (and the demo database).
         #[arg(long, default_value = "zhijian-demo")]
         dir: PathBuf,
+        /// Store to fill instead of DIR/zhijian.db (it is not emptied first).
+        #[arg(long)]
+        db: Option<String>,
+        /// First day of the month (default: the 30 days that end yesterday).
+        #[arg(long)]
+        start: Option<String>,
+        #[arg(long, short)]
+        quiet: bool,
     },
 }
 
@@ -300,6 +370,95 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             bench::run(&engine, calls, seed, seconds);
             Ok(EXIT_OK)
         }
-        Cmd::Demo { calls, seed, dir } => io::demo(calls, seed, &dir),
+        Cmd::Ingest {
+            files,
+            db,
+            rules,
+            rejects,
+            batch,
+            table,
+            timezone,
+            json,
+            quiet,
+        } => {
+            let engine = io::load_pack(&rules)?;
+            let tz = jiff::tz::TimeZone::get(&timezone)
+                .map_err(|e| CliError::Usage(format!("--timezone {timezone:?}: {e}")))?;
+            let kind = table
+                .map(|t| {
+                    zhijian_service::tabular::TableKind::parse(&t).ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "--table {t:?}: expected one of cases, agents, contacts, calls, sms, notes, complaints, clients, flags"
+                        ))
+                    })
+                })
+                .transpose()?;
+            let opts = zhijian_service::ingest::IngestOptions {
+                batch_size: batch.max(1),
+                rejects,
+                tabular: zhijian_service::tabular::TabularOptions {
+                    kind,
+                    timezone: tz,
+                    ..Default::default()
+                },
+            };
+            store_cmds::ingest(store_cmds::IngestArgs {
+                db,
+                files,
+                engine,
+                opts,
+                json,
+                quiet,
+            })
+        }
+        Cmd::Stats { db, json } => store_cmds::stats(&db, json),
+        Cmd::Reinspect {
+            db,
+            rules,
+            from,
+            to,
+            client,
+            dry_run,
+            json,
+        } => {
+            let engine = io::load_pack(&rules)?;
+            let opts = zhijian_service::reinspect::ReinspectOptions {
+                from: from
+                    .as_deref()
+                    .map(|s| io::parse_instant(s, "--from", false))
+                    .transpose()?,
+                to: to
+                    .as_deref()
+                    .map(|s| io::parse_instant(s, "--to", true))
+                    .transpose()?,
+                client,
+                dry_run,
+                page: 2000,
+            };
+            store_cmds::reinspect(&db, &engine, &opts, json)
+        }
+        Cmd::Demo {
+            calls,
+            seed,
+            dir,
+            db,
+            start,
+            quiet,
+        } => {
+            let start = start
+                .map(|s| {
+                    s.parse()
+                        .map_err(|e| CliError::Usage(format!("--start {s:?}: {e}")))
+                })
+                .transpose()?;
+            store_cmds::demo(store_cmds::DemoArgs {
+                db,
+                dir,
+                calls,
+                seed,
+                start,
+                quiet,
+            })
+        }
     }
 }

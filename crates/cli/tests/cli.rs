@@ -1,5 +1,5 @@
 //! End-to-end tests of the `zhijian` binary: exit codes, rejected lines, streaming from stdin,
-//! pack errors, rules test, eval, generate and demo.
+//! pack errors, rules test, eval and generate (store commands: tests/ingest.rs).
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -267,24 +267,4 @@ fn generate_is_deterministic_and_writes_labels() {
     assert_eq!(calls, 60);
     let labels = std::fs::read_to_string(dir.path().join("a.labels.jsonl")).unwrap();
     assert!(labels.lines().count() >= 60);
-}
-
-#[test]
-fn demo_runs_end_to_end() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = zhijian(
-        &[
-            "demo",
-            "--calls",
-            "150",
-            "--dir",
-            dir.path().to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let s = text(&out.stdout);
-    assert!(s.contains("inspected") && s.contains("findings"), "{s}");
-    let results = std::fs::read_to_string(dir.path().join("results.jsonl")).unwrap();
-    assert!(results.lines().count() >= 150);
 }

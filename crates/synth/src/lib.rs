@@ -102,6 +102,10 @@ pub struct Config {
     /// Share of connected calls with an injected content violation; also scales the share of
     /// cases with injected event-log behaviour (1× at 0.25, none at 0).
     pub violation_rate: f64,
+    /// Size of the agent roster (teams of 15).
+    pub agents: usize,
+    /// Number of branches (分公司) the teams are spread over (at most 6).
+    pub branches: usize,
 }
 
 impl Default for Config {
@@ -113,6 +117,8 @@ impl Default for Config {
             days: 30,
             all_channels: false,
             violation_rate: 0.25,
+            agents: 360,
+            branches: 6,
         }
     }
 }
@@ -141,7 +147,7 @@ impl Generator {
     pub fn new(cfg: Config) -> Self {
         let mut rng =
             <util::Rng as rand::SeedableRng>::seed_from_u64(util::mix64(cfg.seed ^ 0xA6E7));
-        let agents = world::roster(&mut rng, 360);
+        let agents = world::roster(&mut rng, cfg.agents.max(1), cfg.branches);
         let shared = case::Shared {
             seed: cfg.seed,
             start: cfg.start,

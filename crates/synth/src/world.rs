@@ -534,8 +534,10 @@ const BRANCHES: &[&str] = &[
 
 pub(crate) const TEAM_SIZE: usize = 15;
 
-/// The roster: `n` agents over teams of [`TEAM_SIZE`], each team working for one agency.
-pub(crate) fn roster(rng: &mut Rng, n: usize) -> Vec<AgentProfile> {
+/// The roster: `n` agents over teams of [`TEAM_SIZE`], each team working for one agency, the
+/// teams spread over the first `branches` branches.
+pub(crate) fn roster(rng: &mut Rng, n: usize, branches: usize) -> Vec<AgentProfile> {
+    let branches = branches.clamp(1, BRANCHES.len());
     (0..n)
         .map(|i| {
             let team = i / TEAM_SIZE;
@@ -561,7 +563,7 @@ pub(crate) fn roster(rng: &mut Rng, n: usize) -> Vec<AgentProfile> {
                 surname: p.surname,
                 work_no: format!("{}", 1000 + (crate::util::mix64(i as u64) % 9000)),
                 team: format!("T{:02}", team + 1),
-                branch: BRANCHES[team % BRANCHES.len()],
+                branch: BRANCHES[team % branches],
                 style,
                 tenure_months,
                 agency: team % AGENCIES.len(),
