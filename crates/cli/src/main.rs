@@ -126,6 +126,14 @@ enum Cmd {
         /// Seconds to spend on each measurement.
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
+        /// Measure ingest instead: generate CALLS calls into a temporary file and ingest them,
+        /// inspection included, into a fresh temporary SQLite store (or `--db`, which should
+        /// be empty).
+        #[arg(long)]
+        ingest: bool,
+        /// Store for `--ingest` (`sqlite://…` or `postgres://…`).
+        #[arg(long)]
+        db: Option<String>,
     },
     /// Ingest files (interchange JSON Lines, CSV, XLSX) into the store, inspecting every new or
     /// changed interaction with the rule pack in the same transaction.
@@ -190,7 +198,7 @@ enum Cmd {
     /// Demo: generate a realistic month (clients, 3 branches, ~60 agents, ~20,000 interactions,
     /// complaints), ingest and inspect it into a fresh local database, and say where it is.
     Demo {
-        #[arg(long, default_value_t = 14_000)]
+        #[arg(long, default_value_t = 12_000)]
         calls: usize,
         #[arg(long, default_value_t = 2026)]
         seed: u64,
@@ -203,8 +211,70 @@ enum Cmd {
         /// First day of the month (default: the 30 days that end yesterday).
         #[arg(long)]
         start: Option<String>,
+        /// Address to serve the web application on once the data is in.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Stop after ingesting (do not serve).
+        #[arg(long)]
+        no_serve: bool,
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Serve the web application (JSON API and browser UI) over a store.
+    Serve {
+        #[arg(long, env = "ZHIJIAN_DB", default_value = store_cmds::DEFAULT_DB)]
+        db: String,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        #[arg(long, default_value = "cn-default")]
+        rules: String,
+        /// Folder of the recordings: an interaction's `recording` that is a relative path
+        /// under it can be played in the browser.
+        #[arg(long)]
+        recordings: Option<PathBuf>,
+        /// Mark the session cookie Secure (when served over HTTPS, e.g. behind a proxy).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Accounts of the web application.
+    Users {
+        #[command(subcommand)]
+        cmd: UsersCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCmd {
+    /// Create or replace an account (the password is read from standard input).
+    Add {
+        username: String,
+        /// admin, qa_lead, qa_reviewer, branch_head, team_lead, agent or client_auditor.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        branch: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        /// Agent id (role agent).
+        #[arg(long)]
+        agent: Option<String>,
+        /// Client id (role client_auditor).
+        #[arg(long)]
+        client: Option<String>,
+        /// Display name (default: the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long, env = "ZHIJIAN_DB", default_value = store_cmds::DEFAULT_DB)]
+        db: String,
+    },
+    /// List the accounts.
+    List {
+        #[arg(long, env = "ZHIJIAN_DB", default_value = store_cmds::DEFAULT_DB)]
+        db: String,
     },
 }
 
@@ -365,8 +435,13 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             seed,
             rules,
             seconds,
+            ingest,
+            db,
         } => {
             let engine = io::load_pack(&rules)?;
+            if ingest {
+                return store_cmds::bench_ingest(engine, calls, seed, db);
+            }
             bench::run(&engine, calls, seed, seconds);
             Ok(EXIT_OK)
         }
@@ -443,6 +518,8 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             dir,
             db,
             start,
+            addr,
+            no_serve,
             quiet,
         } => {
             let start = start
@@ -458,7 +535,104 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 seed,
                 start,
                 quiet,
+                serve: (!no_serve).then_some(addr),
             })
+        }
+        Cmd::Serve {
+            db,
+            addr,
+            rules,
+            recordings,
+            secure_cookies,
+        } => {
+            let engine = std::sync::Arc::new(io::load_pack(&rules)?);
+            if let Some(r) = recordings.as_ref().filter(|r| !r.is_dir()) {
+                return Err(CliError::Usage(format!(
+                    "--recordings {}: not a folder",
+                    r.display()
+                )));
+            }
+            store_cmds::runtime()?.block_on(async {
+                let store = std::sync::Arc::new(store_cmds::open(&db).await?);
+                if store.users().await.map(|u| u.is_empty()).unwrap_or(false) {
+                    eprintln!("no accounts yet: create one with `zhijian users add NAME --role admin --password-stdin`");
+                }
+                let mut state = zhijian_web::AppState::new(store, engine);
+                state.recordings = recordings;
+                state.secure_cookies = secure_cookies;
+                eprintln!("zhijian: serving http://{addr}/ (Ctrl-C to stop)");
+                zhijian_web::serve(addr, state)
+                    .await
+                    .map_err(|e| CliError::Usage(format!("cannot serve on {addr}: {e}")))
+            })?;
+            Ok(EXIT_OK)
+        }
+        Cmd::Users {
+            cmd:
+                UsersCmd::Add {
+                    username,
+                    role,
+                    branch,
+                    team,
+                    agent,
+                    client,
+                    name,
+                    password_stdin: _,
+                    db,
+                },
+        } => {
+            let role = zhijian_store::Role::parse(&role).ok_or_else(|| {
+                CliError::Usage(format!("--role {role:?}: expected admin, qa_lead, qa_reviewer, branch_head, team_lead, agent or client_auditor"))
+            })?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let user = zhijian_store::User {
+                display_name: name.unwrap_or_else(|| username.clone()),
+                username,
+                role,
+                branch,
+                team,
+                agent_id: agent,
+                client,
+            };
+            store_cmds::runtime()?.block_on(async {
+                let store = store_cmds::open(&db).await?;
+                zhijian_web::add_user(&store, &user, password)
+                    .await
+                    .map_err(|e| match e {
+                        zhijian_web::users::UserError::Invalid(m) => CliError::Usage(m),
+                        e => CliError::Internal(e.to_string()),
+                    })
+            })?;
+            say!("saved account {} ({})", user.username, user.role);
+            Ok(EXIT_OK)
+        }
+        Cmd::Users {
+            cmd: UsersCmd::List { db },
+        } => {
+            let users = store_cmds::runtime()?.block_on(async {
+                let store = store_cmds::open(&db).await?;
+                store
+                    .users()
+                    .await
+                    .map_err(|e| CliError::Internal(e.to_string()))
+            })?;
+            for u in users {
+                let scope = [&u.branch, &u.team, &u.agent_id, &u.client]
+                    .iter()
+                    .filter_map(|v| v.as_deref())
+                    .collect::<Vec<_>>()
+                    .join(" / ");
+                say!(
+                    "{:<20} {:<15} {:<20} {}",
+                    u.username,
+                    u.role.as_str(),
+                    u.display_name,
+                    scope
+                );
+            }
+            Ok(EXIT_OK)
         }
     }
 }

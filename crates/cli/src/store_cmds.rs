@@ -204,10 +204,11 @@ pub fn ingest(a: IngestArgs) -> Result<u8, CliError> {
         return Err(CliError::Usage("ingest: no FILE given".into()));
     }
     let rt = runtime()?;
+    let engine = std::sync::Arc::new(a.engine);
     let summary = rt.block_on(async {
-        let store = open(&a.db).await?;
+        let store = std::sync::Arc::new(open(&a.db).await?);
         let mut bar = Bar::new(a.quiet);
-        zhijian_service::ingest::ingest(&store, &a.engine, &a.files, &a.opts, &mut bar)
+        zhijian_service::ingest::ingest(&store, &engine, &a.files, &a.opts, &mut bar)
             .await
             .map_err(service_err)
     })?;
@@ -217,7 +218,7 @@ pub fn ingest(a: IngestArgs) -> Result<u8, CliError> {
             serde_json::to_string_pretty(&summary).unwrap_or_default()
         );
     } else if !a.quiet {
-        print_ingest(&summary, &a.engine);
+        print_ingest(&summary, &engine);
     }
     let unreadable = summary.files.iter().filter(|f| f.error.is_some()).count();
     if unreadable == summary.files.len() {
@@ -347,6 +348,8 @@ pub struct DemoArgs {
     pub seed: u64,
     pub start: Option<zhijian_domain::Date>,
     pub quiet: bool,
+    /// Serve the web application here once the data is in.
+    pub serve: Option<std::net::SocketAddr>,
 }
 
 pub fn demo(a: DemoArgs) -> Result<u8, CliError> {
@@ -379,10 +382,10 @@ pub fn demo(a: DemoArgs) -> Result<u8, CliError> {
             format!("sqlite://{}", path.display())
         }
     };
-    let engine = Engine::builtin();
+    let engine = std::sync::Arc::new(Engine::builtin());
     let rt = runtime()?;
-    let (summary, stats) = rt.block_on(async {
-        let store = open(&db).await?;
+    let (summary, stats, store, accounts) = rt.block_on(async {
+        let store = std::sync::Arc::new(open(&db).await?);
         let mut bar = Bar::new(a.quiet);
         let summary = zhijian_service::ingest::ingest(
             &store,
@@ -394,7 +397,10 @@ pub fn demo(a: DemoArgs) -> Result<u8, CliError> {
         .await
         .map_err(service_err)?;
         let stats = store.stats().await.map_err(store_err)?;
-        Ok::<_, CliError>((summary, stats))
+        let accounts = zhijian_web::seed_demo_users(&store)
+            .await
+            .map_err(|e| CliError::Internal(format!("demo accounts: {e}")))?;
+        Ok::<_, CliError>((summary, stats, store, accounts))
     })?;
     say!(
         "\n质检演示 Zhijian demo — {} to {}, rule pack {}",
@@ -415,10 +421,100 @@ pub fn demo(a: DemoArgs) -> Result<u8, CliError> {
         "stats: {}",
         serde_json::to_string(&stats).unwrap_or_default()
     );
-    say!("\nNext: zhijian stats --db {db}");
-    Ok(if summary.rejected > 0 {
-        EXIT_PARTIAL
-    } else {
-        EXIT_OK
-    })
+    say!("\n演示账号 demo accounts (synthetic data, local only):");
+    for a in &accounts {
+        say!(
+            "  {:<16} {:<24} {:<14} {}",
+            a.username,
+            a.password,
+            a.role.as_str(),
+            a.scope
+        );
+    }
+    let Some(addr) = a.serve else {
+        say!("\nNext: zhijian serve --db {db}   (or zhijian stats --db {db})");
+        return Ok(if summary.rejected > 0 {
+            EXIT_PARTIAL
+        } else {
+            EXIT_OK
+        });
+    };
+    say!("\n质检 Zhijian: http://{addr}/  (Ctrl-C to stop)");
+    let state = zhijian_web::AppState::new(store, engine);
+    rt.block_on(zhijian_web::serve(addr, state))
+        .map_err(|e| CliError::Usage(format!("cannot serve on {addr}: {e}")))?;
+    Ok(EXIT_OK)
+}
+
+/// Peak resident memory of this process so far (Linux), in MB.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// `zhijian bench --ingest`: ingest throughput, inspection included, on generated calls.
+pub fn bench_ingest(
+    engine: Engine,
+    calls: usize,
+    seed: u64,
+    db: Option<String>,
+) -> Result<u8, CliError> {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "warning: this is a debug build; run `cargo run --release -p zhijian-cli -- bench --ingest` for real figures"
+        );
+    }
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("calls.jsonl");
+    crate::io::generate(
+        calls,
+        seed,
+        jiff::civil::date(2026, 10, 1),
+        30,
+        false,
+        &file.display().to_string(),
+        Some(dir.path().join("labels.jsonl")),
+    )?;
+    let db = db.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let bytes = std::fs::metadata(&file)?.len();
+    let engine = std::sync::Arc::new(engine);
+    let rt = runtime()?;
+    let (summary, backend) = rt.block_on(async {
+        let store = std::sync::Arc::new(open(&db).await?);
+        let backend = store.backend();
+        let summary = zhijian_service::ingest::ingest(
+            &store,
+            &engine,
+            std::slice::from_ref(&file),
+            &IngestOptions::default(),
+            &mut crate::store_cmds::Bar::new(true),
+        )
+        .await
+        .map_err(service_err)?;
+        Ok::<_, CliError>((summary, backend))
+    })?;
+    let records: u64 = summary.by_kind.values().sum();
+    let interactions = summary.by_kind.get("call").copied().unwrap_or(0);
+    say!(
+        "ingest into {backend}: {} lines ({:.0} MB), {} calls ({} inspected), {} flags",
+        records,
+        bytes as f64 / 1e6,
+        interactions,
+        summary.inspected,
+        summary.by_kind.get("flag").copied().unwrap_or(0)
+    );
+    say!(
+        "{:.2} s — {:.0} calls/s, {:.0} records/s, {:.1} MB/s; peak RSS {:.0} MB",
+        summary.seconds,
+        interactions as f64 / summary.seconds,
+        records as f64 / summary.seconds,
+        bytes as f64 / 1e6 / summary.seconds,
+        peak_rss_mb().unwrap_or(f64::NAN)
+    );
+    if summary.inserted == 0 {
+        eprintln!("warning: nothing new was stored: the store at {db} already held these calls");
+    }
+    Ok(EXIT_OK)
 }

@@ -158,12 +158,17 @@ fn demo_fills_a_fresh_database() {
         d.to_str().unwrap(),
         "--start",
         "2026-10-01",
+        "--no-serve",
         "--quiet",
     ];
     let out = zhijian(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let so = text(&out.stdout);
     assert!(so.contains("zhijian.db"), "{so}");
+    assert!(
+        so.contains("team_lead") && so.contains("demo-team-lead-2026"),
+        "{so}"
+    );
     let db = format!("sqlite://{}", d.join("zhijian.db").display());
     let s = stats(&db);
     assert!(s["agents"].as_u64().unwrap() >= 50, "{s}");
@@ -173,4 +178,57 @@ fn demo_fills_a_fresh_database() {
     let out = zhijian(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(stats(&db), s);
+}
+
+#[test]
+fn gbk_csv_from_excel_and_broken_csv_ingest() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../service/tests/fixtures/tabular");
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("z.db").display());
+    let cases = fixtures.join("cases_gbk.csv");
+    let calls = fixtures.join("calls_gbk.csv");
+    let out = zhijian(&[
+        "ingest",
+        cases.to_str().unwrap(),
+        calls.to_str().unwrap(),
+        "--db",
+        &db,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let so = text(&out.stdout);
+    assert!(so.contains("gb18030"), "{so}");
+    let s = stats(&db);
+    assert_eq!(s["interactions"]["call"], 5, "{s}");
+    assert_eq!(s["cases"], 3, "{s}");
+    assert_eq!(s["rejects"], 0, "{s}");
+
+    // Broken lines: the good ones land, the bad ones are reported with line and column.
+    let broken = fixtures.join("calls_broken.csv");
+    let rejects = dir.path().join("rejects.jsonl");
+    let out = zhijian(&[
+        "ingest",
+        broken.to_str().unwrap(),
+        "--db",
+        &db,
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!lines.is_empty());
+    for l in &lines {
+        assert!(l["line"].as_u64().unwrap() > 1, "{l}");
+        assert!(!l["reason"].as_str().unwrap().is_empty(), "{l}");
+        assert!(l["file"].as_str().unwrap().ends_with("calls_broken.csv"));
+    }
+    let after = stats(&db);
+    assert!(
+        after["interactions"]["call"].as_u64().unwrap() > 5,
+        "good rows of the broken file landed: {after}"
+    );
+    assert_eq!(after["rejects"], lines.len() as u64);
 }

@@ -135,6 +135,21 @@ pub enum Kind {
     },
 }
 
+impl Kind {
+    /// The rule kind as the pack writes it: `content`, `require`, `order`, `timing`, `amount`
+    /// or `event`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Content { .. } => "content",
+            Kind::Require { .. } => "require",
+            Kind::Order { .. } => "order",
+            Kind::Timing { .. } => "timing",
+            Kind::Amount { .. } => "amount",
+            Kind::Event { .. } => "event",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Scope {
     pub speaker: SpeakerSel,

@@ -19,7 +19,7 @@ use crate::ServiceError;
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
     /// Connected and unconnected calls (SMS, visits and notes come on top: ~20,000 interactions
-    /// in all for the default 14,000).
+    /// in all for the default 12,000).
     pub calls: usize,
     pub seed: u64,
     /// First day of the month of data.
@@ -33,7 +33,7 @@ impl DemoOptions {
     /// The default demo: the 30 days that end yesterday.
     pub fn recent(today: Date) -> DemoOptions {
         DemoOptions {
-            calls: 14_000,
+            calls: 12_000,
             seed: 2026,
             start: today
                 .checked_sub(jiff::Span::new().days(30))

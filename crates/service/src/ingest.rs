@@ -23,17 +23,18 @@ use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
 use zhijian_domain::{InspectionResult, Interaction, Record, Timestamp};
 use zhijian_engine::{Engine, IndexBuilder};
 use zhijian_store::{
-    Batch, Inspection, RecordKind, Reject, Store, Upsert, content_hash, record_id,
+    Batch, Inspection, RecordKind, Reject, Store, Upsert, canonical_json, hash_str, record_id,
 };
 
 use crate::ServiceError;
-use crate::source::{self, SourceRow};
+use crate::source;
 use crate::tabular::TabularOptions;
 
 /// How to ingest.
@@ -141,8 +142,8 @@ const DAY_MS: i64 = 86_400_000;
 /// reported in its [`FileSummary`] and skipped; a store failure stops the ingest (batches
 /// already committed stay, and a rerun completes the rest).
 pub async fn ingest(
-    store: &Store,
-    engine: &Engine,
+    store: &Arc<Store>,
+    engine: &Arc<Engine>,
     files: &[PathBuf],
     opts: &IngestOptions,
     progress: &mut dyn Progress,
@@ -174,8 +175,8 @@ pub async fn ingest(
 
 #[allow(clippy::too_many_arguments)]
 async fn ingest_file(
-    store: &Store,
-    engine: &Engine,
+    store: &Arc<Store>,
+    engine: &Arc<Engine>,
     path: &Path,
     opts: &IngestOptions,
     stored_flags: &[zhijian_domain::Flag],
@@ -189,7 +190,8 @@ async fn ingest_file(
         ..FileSummary::default()
     };
     // ---- pass 1: the event index ----
-    let mut src = match source::open(path, &opts.tabular) {
+    // A scanner thread parses; this task adds to the index (the two halves cost about the same).
+    let src = match source::open(path, &opts.tabular) {
         Ok(s) => s,
         Err(e) => {
             fs.error = Some(e.to_string());
@@ -198,6 +200,31 @@ async fn ingest_file(
     };
     fs.format = src.description.clone();
     progress.phase(&name, "scan", src.size);
+    let (scan_tx, scan_rx) = std::sync::mpsc::sync_channel::<(Vec<Record>, u64, u64)>(4);
+    let scanner = std::thread::Builder::new()
+        .name("zj-scan".into())
+        .spawn(move || {
+            let mut src = src;
+            let mut chunk = Vec::with_capacity(1024);
+            let mut n = 0u64;
+            while let Some(row) = src.next() {
+                n += 1;
+                if let Ok(r @ (Record::Interaction(_) | Record::Flag(_))) = row.record {
+                    chunk.push(r);
+                    if chunk.len() == 1024 {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(1024));
+                        if scan_tx.send((full, src.bytes_done(), n)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            let _ = scan_tx.send((chunk, src.bytes_done(), n));
+        })
+        .map_err(|e| ServiceError::Output {
+            path: "<thread>".into(),
+            message: e.to_string(),
+        })?;
     let mut builder = IndexBuilder::new();
     for f in stored_flags {
         builder.add_flag(f);
@@ -206,34 +233,33 @@ async fn ingest_file(
     let mut ids: HashSet<u64> = HashSet::new();
     let mut persons: HashSet<String> = HashSet::new();
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-    let mut n = 0u64;
-    for row in src.by_ref() {
-        n += 1;
-        if n.is_multiple_of(4096) {
-            progress.advance(0, n);
-        }
-        match row.record {
-            Ok(Record::Interaction(i)) => {
-                // A repeated id counts once in the history (its last version is stored).
-                if ids.insert(digest(&i.id)) {
-                    builder.add(engine, ordinal, &i);
+    for (chunk, bytes, rows) in scan_rx {
+        for rec in chunk {
+            match rec {
+                Record::Interaction(i) => {
+                    // A repeated id counts once in the history (its first version).
+                    if ids.insert(digest(&i.id)) {
+                        builder.add(engine, ordinal, &i);
+                    }
+                    ordinal += 1;
+                    let t = i.started_at.as_millisecond();
+                    lo = lo.min(t);
+                    hi = hi.max(t);
+                    // The keys event-log rules group by: the person, the number dialled, the
+                    // case (notes are compared with the case's calls).
+                    persons.insert(i.person_key());
+                    if let Some(n) = i.number_key() {
+                        persons.insert(format!("no:{n}"));
+                    }
+                    persons.insert(format!("case:{}", i.case_id));
                 }
-                ordinal += 1;
-                let t = i.started_at.as_millisecond();
-                lo = lo.min(t);
-                hi = hi.max(t);
-                // The keys event-log rules group by: the person, the number dialled, the case
-                // (notes are compared with the case's calls).
-                persons.insert(i.person_key());
-                if let Some(n) = i.number_key() {
-                    persons.insert(format!("no:{n}"));
-                }
-                persons.insert(format!("case:{}", i.case_id));
+                Record::Flag(f) => builder.add_flag(&f),
+                _ => {}
             }
-            Ok(Record::Flag(f)) => builder.add_flag(&f),
-            _ => {}
         }
+        progress.advance(bytes, rows);
     }
+    let _ = scanner.join();
     let file_interactions = ordinal;
     // What the store already knows about the same people around the same days.
     let mut history: Vec<Interaction> = Vec::new();
@@ -253,85 +279,90 @@ async fn ingest_file(
     }
     let index = builder.finish(engine);
 
-    // ---- pass 2: inspect and store ----
-    let mut src = match source::open(path, &opts.tabular) {
-        Ok(s) => s,
+    // ---- pass 2: inspect and store, as a pipeline ----
+    // reader thread (read, parse, hash) → inspector thread (skip unchanged, inspect) → this
+    // task (write, one transaction per batch). Each stage holds at most two batches.
+    let index = Arc::new(index);
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
         Err(e) => {
-            fs.error = Some(e.to_string());
+            fs.error = Some(format!("{name}: {e}"));
             return Ok(fs);
         }
     };
-    progress.phase(&name, "ingest", src.size);
-    let mut pending: Vec<(Record, String, Option<u32>)> = Vec::with_capacity(opts.batch_size);
-    let mut pending_keys: HashSet<(RecordKind, String)> = HashSet::new();
-    let mut batch_rejects: Vec<Reject> = Vec::new();
-    let mut ordinal = 0u32;
-    let mut rows = 0u64;
-    loop {
-        let row: Option<SourceRow> = src.next();
-        let end = row.is_none();
-        if let Some(row) = row {
-            rows += 1;
-            match row.record {
-                Ok(rec) => {
-                    let ord = if matches!(rec, Record::Interaction(_)) {
-                        ordinal += 1;
-                        Some(ordinal - 1)
-                    } else {
-                        None
+    progress.phase(&name, "ingest", size);
+    let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<Result<Chunk, String>>(2);
+    let (batch_tx, mut batch_rx) = tokio::sync::mpsc::channel::<Result<Prepared, ServiceError>>(2);
+    let reader = {
+        let path = path.to_path_buf();
+        let tabular = opts.tabular.clone();
+        let batch_size = opts.batch_size.max(1);
+        let name = name.clone();
+        std::thread::Builder::new()
+            .name("zj-read".into())
+            .spawn(move || read_chunks(&path, &name, &tabular, batch_size, chunk_tx))
+            .map_err(|e| ServiceError::Output {
+                path: "<thread>".into(),
+                message: e.to_string(),
+            })?
+    };
+    let inspector = {
+        let store = store.clone();
+        let engine = engine.clone();
+        let index = index.clone();
+        let rt = tokio::runtime::Handle::current();
+        std::thread::Builder::new()
+            .name("zj-inspect".into())
+            .spawn(move || {
+                for chunk in chunk_rx {
+                    let prepared = match chunk {
+                        Ok(c) => prepare(&rt, &store, &engine, &index, c),
+                        Err(e) => Err(ServiceError::Output {
+                            path: String::new(),
+                            message: e,
+                        }),
                     };
-                    let key = (kind_of(&rec), record_id(&rec));
-                    if pending_keys.contains(&key) {
-                        // The same record twice in one batch: commit the first one first.
-                        flush(
-                            store,
-                            engine,
-                            &index,
-                            &mut pending,
-                            &mut batch_rejects,
-                            &mut fs,
-                            summary,
-                        )
-                        .await?;
-                        pending_keys.clear();
+                    let stop = prepared.is_err();
+                    if batch_tx.blocking_send(prepared).is_err() || stop {
+                        return;
                     }
-                    pending_keys.insert(key);
-                    let hash = content_hash(&rec);
-                    pending.push((rec, hash, ord));
                 }
-                Err(rej) => {
-                    let r = Reject {
-                        file: name.clone(),
-                        line: row.line,
-                        field: rej.field,
-                        reason: rej.reason,
-                        raw: row.raw,
-                    };
-                    rejects.write(&r)?;
-                    batch_rejects.push(r);
-                }
+            })
+            .map_err(|e| ServiceError::Output {
+                path: "<thread>".into(),
+                message: e.to_string(),
+            })?
+    };
+    let mut failure: Option<ServiceError> = None;
+    while let Some(prepared) = batch_rx.recv().await {
+        let p = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                failure = Some(e);
+                break;
             }
-        }
-        if end || pending.len() + batch_rejects.len() >= opts.batch_size {
-            flush(
-                store,
-                engine,
-                &index,
-                &mut pending,
-                &mut batch_rejects,
-                &mut fs,
-                summary,
-            )
-            .await?;
-            pending_keys.clear();
-            progress.advance(src.bytes_done(), rows);
-        }
-        if end {
+        };
+        if let Err(e) = write_prepared(store, p, &mut fs, summary, rejects, progress).await {
+            failure = Some(e);
             break;
         }
     }
-    fs.rows = rows;
-    debug_assert_eq!(ordinal, file_interactions);
+    // Stop the pipeline (dropping the receiver ends both threads) before reporting a failure.
+    drop(batch_rx);
+    let _ = inspector.join();
+    let read = reader
+        .join()
+        .unwrap_or(Err("the reader stopped unexpectedly".into()));
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    match read {
+        Ok(rows) => fs.rows = rows,
+        Err(e) => {
+            fs.error = Some(e);
+            return Ok(fs);
+        }
+    }
 
     // ---- stored neighbours: their event-log findings may have changed ----
     if !history.is_empty() {
@@ -361,35 +392,116 @@ async fn ingest_file(
     Ok(fs)
 }
 
-fn kind_of(r: &Record) -> RecordKind {
-    match r {
-        Record::Interaction(_) => RecordKind::Interaction,
-        Record::Flag(_) => RecordKind::Flag,
-        Record::Client(_) => RecordKind::Client,
-        Record::Agent(_) => RecordKind::Agent,
-        Record::Case(_) => RecordKind::Case,
-        Record::Contact(_) => RecordKind::Contact,
-        Record::Complaint(_) => RecordKind::Complaint,
-    }
+/// A batch of parsed rows, as the reader hands it on.
+struct Chunk {
+    items: Vec<(Record, String, String, Option<u32>)>,
+    rejects: Vec<Reject>,
+    /// Bytes of the file and rows read when the chunk was cut.
+    bytes: u64,
+    rows: u64,
 }
 
-/// Inspect the new and changed interactions of the pending records and commit them, with the
-/// pending rejects, in one transaction.
-async fn flush(
+/// A batch ready to commit, with the inspection results to tally.
+struct Prepared {
+    batch: Batch,
+    results: Vec<InspectionResult>,
+    bytes: u64,
+    rows: u64,
+}
+
+/// Reader stage: parse and hash rows into chunks of `batch_size`; a record repeated within a
+/// chunk starts a new chunk (one statement cannot upsert the same key twice). Returns the
+/// number of rows read, or why the file could not be read.
+fn read_chunks(
+    path: &Path,
+    name: &str,
+    tabular: &TabularOptions,
+    batch_size: usize,
+    tx: std::sync::mpsc::SyncSender<Result<Chunk, String>>,
+) -> Result<u64, String> {
+    let mut src = source::open(path, tabular).map_err(|e| e.to_string())?;
+    let mut chunk = Chunk {
+        items: Vec::with_capacity(batch_size),
+        rejects: Vec::new(),
+        bytes: 0,
+        rows: 0,
+    };
+    let mut keys: HashSet<(RecordKind, String)> = HashSet::new();
+    let mut ordinal = 0u32;
+    let mut rows = 0u64;
+    let send = |chunk: &mut Chunk, rows: u64, bytes: u64| -> bool {
+        let full = std::mem::replace(
+            chunk,
+            Chunk {
+                items: Vec::with_capacity(batch_size),
+                rejects: Vec::new(),
+                bytes: 0,
+                rows: 0,
+            },
+        );
+        tx.send(Ok(Chunk {
+            bytes,
+            rows,
+            ..full
+        }))
+        .is_ok()
+    };
+    while let Some(row) = src.next() {
+        rows += 1;
+        match row.record {
+            Ok(rec) => {
+                let ord = if matches!(rec, Record::Interaction(_)) {
+                    ordinal += 1;
+                    Some(ordinal - 1)
+                } else {
+                    None
+                };
+                let key = (RecordKind::of(&rec), record_id(&rec));
+                if keys.contains(&key) {
+                    keys.clear();
+                    if !send(&mut chunk, rows - 1, src.bytes_done()) {
+                        return Ok(rows);
+                    }
+                }
+                keys.insert(key);
+                let body = canonical_json(&rec);
+                let hash = hash_str(&body);
+                chunk.items.push((rec, hash, body, ord));
+            }
+            Err(rej) => chunk.rejects.push(Reject {
+                file: name.to_string(),
+                line: row.line,
+                field: rej.field,
+                reason: rej.reason,
+                raw: row.raw,
+            }),
+        }
+        if chunk.items.len() + chunk.rejects.len() >= batch_size {
+            keys.clear();
+            if !send(&mut chunk, rows, src.bytes_done()) {
+                return Ok(rows);
+            }
+        }
+    }
+    if !chunk.items.is_empty() || !chunk.rejects.is_empty() {
+        send(&mut chunk, rows, src.bytes_done());
+    }
+    Ok(rows)
+}
+
+/// Inspector stage: inspect the new and changed interactions of a chunk (unchanged ones keep
+/// their stored inspection).
+fn prepare(
+    rt: &tokio::runtime::Handle,
     store: &Store,
     engine: &Engine,
     index: &zhijian_engine::EventIndex,
-    pending: &mut Vec<(Record, String, Option<u32>)>,
-    batch_rejects: &mut Vec<Reject>,
-    fs: &mut FileSummary,
-    summary: &mut IngestSummary,
-) -> Result<(), ServiceError> {
-    if pending.is_empty() && batch_rejects.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<String> = pending
+    chunk: Chunk,
+) -> Result<Prepared, ServiceError> {
+    let ids: Vec<String> = chunk
+        .items
         .iter()
-        .filter_map(|(r, _, _)| match r {
+        .filter_map(|(r, _, _, _)| match r {
             Record::Interaction(i) => Some(i.id.clone()),
             _ => None,
         })
@@ -397,12 +509,12 @@ async fn flush(
     let known: HashMap<String, String> = if ids.is_empty() {
         HashMap::new()
     } else {
-        store.existing(RecordKind::Interaction, &ids).await?
+        rt.block_on(store.existing(RecordKind::Interaction, &ids))?
     };
     let now = Timestamp::now();
-    let mut records = Vec::with_capacity(pending.len());
+    let mut records = Vec::with_capacity(chunk.items.len());
     let mut results: Vec<InspectionResult> = Vec::new();
-    for (rec, hash, ord) in pending.drain(..) {
+    for (rec, hash, body, ord) in chunk.items {
         let inspection = match (&rec, ord) {
             (Record::Interaction(i), Some(ord)) if known.get(&i.id) != Some(&hash) => {
                 let result = engine.inspect_with(i, index, ord);
@@ -418,14 +530,36 @@ async fn flush(
         records.push(Upsert {
             record: rec,
             hash,
+            body: Some(body),
             inspection,
         });
     }
-    let batch = Batch {
-        records,
-        rejects: std::mem::take(batch_rejects),
-    };
-    let out = store.write(&batch).await?;
+    Ok(Prepared {
+        batch: Batch {
+            records,
+            rejects: chunk.rejects,
+        },
+        results,
+        bytes: chunk.bytes,
+        rows: chunk.rows,
+    })
+}
+
+/// Writer stage: commit one batch (records, inspections and rejects in one transaction) and
+/// tally it.
+async fn write_prepared(
+    store: &Store,
+    p: Prepared,
+    fs: &mut FileSummary,
+    summary: &mut IngestSummary,
+    rejects: &mut RejectsFile,
+    progress: &mut dyn Progress,
+) -> Result<(), ServiceError> {
+    for r in &p.batch.rejects {
+        rejects.write(r)?;
+    }
+    let out = store.write(&p.batch).await?;
+    let batch = &p.batch;
     fs.inserted += out.inserted;
     fs.updated += out.updated;
     fs.unchanged += out.unchanged;
@@ -440,9 +574,10 @@ async fn flush(
             .entry(u.record.kind().to_string())
             .or_default() += 1;
     }
-    for r in &results {
+    for r in &p.results {
         summary.count_result(r);
     }
+    progress.advance(p.bytes, p.rows);
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use zhijian_engine::Engine;
 use zhijian_service::ingest::{IngestOptions, IngestSummary, Quiet, ingest};
@@ -32,8 +33,8 @@ fn write(dir: &Path, name: &str, lines: &[String]) -> PathBuf {
     p
 }
 
-async fn run(store: &Store, files: &[PathBuf], opts: &IngestOptions) -> IngestSummary {
-    ingest(store, &Engine::builtin(), files, opts, &mut Quiet)
+async fn run(store: &Arc<Store>, files: &[PathBuf], opts: &IngestOptions) -> IngestSummary {
+    ingest(store, &Arc::new(Engine::builtin()), files, opts, &mut Quiet)
         .await
         .expect("ingest")
 }
@@ -63,7 +64,7 @@ async fn stored_rules(store: &Store) -> BTreeMap<String, Vec<String>> {
 const GOOD: &str = "你好，我是鼎诚资产的工作人员，工号1234，本次通话会被录音。请问是张先生本人吗？";
 const THREAT: &str = "你再不还钱，我们就上门去你单位闹，让你身败名裂！";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reingest_changes_nothing_and_changes_are_kept_in_history() {
     for b in backends().await {
         let dir = tempfile::tempdir().expect("tmp");
@@ -136,7 +137,7 @@ async fn reingest_changes_nothing_and_changes_are_kept_in_history() {
 
 /// The event-log fixture of the engine, split over two files ingested one after the other,
 /// must end with exactly the findings that the stateless two-pass inspection gives.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_log_rules_are_exact_across_files() {
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures/event_log.jsonl");
@@ -206,7 +207,7 @@ async fn event_log_rules_are_exact_across_files() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reinspect_reports_what_changed() {
     for b in backends().await {
         let dir = tempfile::tempdir().expect("tmp");

@@ -184,6 +184,7 @@ fn batch_of(range: std::ops::Range<usize>) -> (Batch, f64) {
             Upsert {
                 hash: content_hash(&record),
                 record,
+                body: None,
                 inspection: Some(ins),
             }
         })

@@ -115,37 +115,42 @@ impl Conn<'_> {
             .collect())
     }
 
-    /// The same SQL on both backends.
+    /// The same SQL on both backends. Interaction, inspection and finding counts come from
+    /// the rollups (exact: the write path maintains them in the same transaction).
     pub async fn stats(&mut self) -> Result<Stats, StoreError> {
+        use crate::model::ColType::Int;
         let mut s = Stats::default();
-        let mut ch = ChannelCounts::default();
-        for (kind, n) in self
-            .group_counts("SELECT kind, count(*) FROM interactions GROUP BY kind")
-            .await?
-        {
-            ch.total += n;
-            match kind.as_str() {
-                "call" => ch.call = n,
-                "sms" => ch.sms = n,
-                "visit" => ch.visit = n,
-                "note" => ch.note = n,
-                _ => {}
-            }
-        }
-        s.interactions = ch;
-        s.inspected = self.count("SELECT count(*) FROM inspections").await?;
-        s.failed = self
-            .count("SELECT count(*) FROM inspections WHERE NOT passed")
-            .await?;
-        s.findings = self.count("SELECT count(*) FROM findings").await?;
+        let q = self.q(
+            "SELECT CAST(COALESCE(SUM(interactions), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(calls), 0) AS BIGINT), CAST(COALESCE(SUM(sms), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(visits), 0) AS BIGINT), CAST(COALESCE(SUM(notes), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(inspected), 0) AS BIGINT), CAST(COALESCE(SUM(failed), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(findings), 0) AS BIGINT) FROM roll_int",
+        );
+        let r = self.fetch(&q, &[Int; 8], "stats").await?;
+        let n = |k: usize| {
+            r.first()
+                .map_or(0, |r| u64::try_from(r[k].int()).unwrap_or(0))
+        };
+        s.interactions = ChannelCounts {
+            total: n(0),
+            call: n(1),
+            sms: n(2),
+            visit: n(3),
+            note: n(4),
+        };
+        (s.inspected, s.failed, s.findings) = (n(5), n(6), n(7));
         s.findings_by_category = self
-            .group_counts("SELECT category, count(*) FROM findings GROUP BY category")
+            .group_counts("SELECT category, CAST(SUM(n) AS BIGINT) FROM roll_cat GROUP BY category")
             .await?
             .into_iter()
+            .filter(|(_, n)| *n > 0)
             .collect();
         s.findings_by_level = (1..=4).map(|l| (l, 0)).collect();
         for (level, n) in self
-            .group_counts("SELECT CAST(level AS TEXT), count(*) FROM findings GROUP BY level")
+            .group_counts(
+                "SELECT CAST(level AS TEXT), CAST(SUM(n) AS BIGINT) FROM roll_cat GROUP BY level",
+            )
             .await?
         {
             if let Ok(l) = level.parse::<u8>() {

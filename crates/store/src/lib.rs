@@ -6,11 +6,16 @@
 //! is recognised and left alone, a changed one is updated with its previous version copied to
 //! `record_history`, and every record can be read back exactly. See `docs/store.md`.
 
+mod auth;
 mod conn;
+mod dash;
+mod facts;
 mod hash;
 mod model;
 pub mod postgres;
+mod q;
 pub mod sqlite;
+pub mod web;
 mod write;
 
 use std::collections::{BTreeMap, HashMap};
@@ -20,6 +25,11 @@ use zhijian_domain::{InspectionResult, Interaction, Record, Timestamp};
 
 use conn::Conn;
 pub use hash::{canonical_json, content_hash, hash_str};
+pub use web::{
+    AuditEvent, BreakdownRow, Breakdowns, CategoryClass, Dashboard, DashboardFilter, Detail,
+    DetailFinding, DetailInspection, Filter, HeatCell, Kpis, ListItem, ListPage, ParetoRow, Role,
+    Scope, Status, Targets, TrendRow, User, category_class, category_title,
+};
 
 /// The store: an embedded SQLite file or a PostgreSQL database behind one interface.
 #[derive(Debug)]
@@ -124,16 +134,21 @@ pub struct Upsert {
     /// [`content_hash`] of `record`: compared with the stored hash to tell new, changed and
     /// unchanged records apart.
     pub hash: String,
+    /// [`canonical_json`] of `record` when the caller already has it (it hashed it): saves
+    /// serialising the record a second time.
+    pub body: Option<String>,
     pub inspection: Option<Inspection>,
 }
 
 impl Upsert {
     /// An upsert with the record's content hash computed.
     pub fn new(record: Record, inspection: Option<Inspection>) -> Upsert {
-        let hash = content_hash(&record);
+        let body = canonical_json(&record);
+        let hash = hash_str(&body);
         Upsert {
             record,
             hash,
+            body: Some(body),
             inspection,
         }
     }
@@ -243,11 +258,14 @@ pub enum StoreError {
     /// An inspection was written for an interaction that is not stored.
     #[error("no stored interaction `{0}` to attach an inspection to")]
     UnknownInteraction(String),
+    /// A list cursor that this store did not hand out.
+    #[error("invalid list cursor `{0}`")]
+    BadCursor(String),
 }
 
 impl StoreError {
     /// `store.bad_url`, `store.connect`, `store.migrate`, `store.query`, `store.corrupt`,
-    /// `store.unknown_interaction`.
+    /// `store.unknown_interaction`, `store.bad_cursor`.
     pub fn code(&self) -> &'static str {
         match self {
             StoreError::BadUrl { .. } => "store.bad_url",
@@ -256,6 +274,7 @@ impl StoreError {
             StoreError::Query { .. } => "store.query",
             StoreError::Corrupt { .. } => "store.corrupt",
             StoreError::UnknownInteraction(_) => "store.unknown_interaction",
+            StoreError::BadCursor(_) => "store.bad_cursor",
         }
     }
 }

@@ -76,6 +76,8 @@ pub(crate) enum OnConflict {
     Update,
     /// Keep the stored row (`key` lists the unique columns).
     Ignore,
+    /// Add every other column to the stored row's (rollup counters; `key` is the primary key).
+    Accumulate,
 }
 
 /// A table as the write path sees it: the columns it inserts, in order.
@@ -85,6 +87,13 @@ pub(crate) struct Table {
     pub cols: &'static [(&'static str, ColType)],
     /// Conflict target (the primary key or a unique constraint).
     pub key: &'static str,
+}
+
+impl Table {
+    /// Whether `col` is one of the key columns.
+    pub fn is_key(&self, col: &str) -> bool {
+        self.key.split(',').any(|k| k.trim() == col)
+    }
 }
 
 use ColType::{Bool, Int, Real, Text};
@@ -645,11 +654,20 @@ pub(crate) fn conflict_clause(t: &Table, on: OnConflict) -> String {
     match on {
         OnConflict::Fail => String::new(),
         OnConflict::Ignore => format!(" ON CONFLICT ({}) DO NOTHING", t.key),
+        OnConflict::Accumulate => {
+            let sets: Vec<String> = t
+                .cols
+                .iter()
+                .filter(|(c, _)| !t.is_key(c))
+                .map(|(c, _)| format!("{c} = {}.{c} + excluded.{c}", t.name))
+                .collect();
+            format!(" ON CONFLICT ({}) DO UPDATE SET {}", t.key, sets.join(", "))
+        }
         OnConflict::Update => {
             let mut sets: Vec<String> = t
                 .cols
                 .iter()
-                .filter(|(c, _)| *c != t.key)
+                .filter(|(c, _)| !t.is_key(c))
                 .map(|(c, _)| format!("{c} = excluded.{c}"))
                 .collect();
             if t.name == INTERACTIONS.name {

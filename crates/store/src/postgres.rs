@@ -14,6 +14,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, Postgres, QueryBuilder};
 
 use crate::conn::{Conn, ScanRow, ScanTuple};
+use crate::facts;
 use crate::model::{self, ColType, Denorm, DenormRow, OnConflict, Row, Table, Val, ms};
 use crate::write::{self, Prepared};
 use crate::{Inspection, RecordKind, ScanFilter, StoreError, WriteOutcome, query_err};
@@ -21,11 +22,18 @@ use crate::{Inspection, RecordKind, ScanFilter, StoreError, WriteOutcome, query_
 /// Rows per UNNEST insert (the arrays are bound as 23 parameters whatever the row count).
 const MAX_ROWS: usize = 5_000;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "web",
+        include_str!("../migrations/postgres/0002_web.sql"),
+    ),
+];
 
 fn migrator() -> &'static sqlx::migrate::Migrator {
     static M: OnceLock<sqlx::migrate::Migrator> = OnceLock::new();
@@ -72,7 +80,26 @@ impl PgStore {
             .await
             .map_err(connect_err)?;
         migrator().run(&pool).await.map_err(StoreError::Migrate)?;
-        Ok(PgStore { pool })
+        let store = PgStore { pool };
+        let current = {
+            let mut c = store.read().await?;
+            facts::current(&mut Conn::Postgres(&mut c)).await?
+        };
+        if !current {
+            let mut tx = store.begin_write().await?;
+            let mut c = Conn::Postgres(&mut tx);
+            if !facts::current(&mut c).await? {
+                facts::rebuild(&mut c).await?;
+            }
+            tx.commit().await.map_err(query_err("commit"))?;
+        }
+        Ok(store)
+    }
+
+    pub(crate) async fn rebuild_facts(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        facts::rebuild(&mut Conn::Postgres(&mut tx)).await?;
+        tx.commit().await.map_err(query_err("commit"))
     }
 
     pub(crate) async fn read(&self) -> Result<PoolConnection<Postgres>, StoreError> {

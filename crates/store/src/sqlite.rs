@@ -17,6 +17,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::conn::{Conn, ScanRow, ScanTuple};
+use crate::facts;
 use crate::model::{self, Denorm, DenormRow, OnConflict, Row, Table, Val, ms};
 use crate::write::{self, Prepared};
 use crate::{Inspection, RecordKind, ScanFilter, StoreError, WriteOutcome, query_err};
@@ -41,11 +42,14 @@ const AUTOCHECKPOINT_PAGES: u32 = 16_384;
 /// The WAL file is truncated to this size after a checkpoint resets it.
 const JOURNAL_SIZE_LIMIT: u64 = 64 << 20;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (2, "web", include_str!("../migrations/sqlite/0002_web.sql")),
+];
 
 fn migrator() -> &'static sqlx::migrate::Migrator {
     static M: OnceLock<sqlx::migrate::Migrator> = OnceLock::new();
@@ -156,6 +160,7 @@ impl SqliteStore {
                 .await
                 .map_err(|e| connect_err(e.to_string()))?;
             migrator().run(&pool).await.map_err(StoreError::Migrate)?;
+            ensure_facts(&pool).await?;
             return Ok(SqliteStore {
                 writer: pool.clone(),
                 reader: pool,
@@ -181,6 +186,7 @@ impl SqliteStore {
             .await
             .map_err(|e| connect_err(e.to_string()))?;
         migrator().run(&writer).await.map_err(StoreError::Migrate)?;
+        ensure_facts(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts.pragma("cache_size", READER_CACHE))
@@ -199,6 +205,26 @@ impl SqliteStore {
 
     pub(crate) async fn read(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
         self.reader.acquire().await.map_err(query_err("acquire"))
+    }
+
+    /// The writer connection, for small writes outside batches (accounts, audit log): they
+    /// wait for a batch in progress instead of failing on SQLite's busy lock.
+    pub(crate) async fn write_conn(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
+        self.writer.acquire().await.map_err(query_err("acquire"))
+    }
+
+    pub(crate) async fn rebuild_facts(&self) -> Result<(), StoreError> {
+        let _one_writer = self.write_lock.lock().await;
+        if let Some(c) = &self.checkpointer {
+            c.wait().await;
+        }
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(query_err("begin"))?;
+        facts::rebuild(&mut Conn::Sqlite(&mut tx)).await?;
+        tx.commit().await.map_err(query_err("commit"))
     }
 
     pub(crate) async fn write(&self, prepared: Prepared<'_>) -> Result<WriteOutcome, StoreError> {
@@ -336,6 +362,27 @@ impl SqliteStore {
         self.reader.close().await;
         self.writer.close().await;
     }
+}
+
+/// Derive the web read models if they are missing or were derived by another version (a
+/// store written before they existed). Checked with a read first, so a read-only store whose
+/// models are current opens.
+async fn ensure_facts(pool: &SqlitePool) -> Result<(), StoreError> {
+    {
+        let mut c = pool.acquire().await.map_err(query_err("acquire"))?;
+        if facts::current(&mut Conn::Sqlite(&mut c)).await? {
+            return Ok(());
+        }
+    }
+    let mut tx = pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(query_err("begin"))?;
+    let mut c = Conn::Sqlite(&mut tx);
+    if !facts::current(&mut c).await? {
+        facts::rebuild(&mut c).await?;
+    }
+    tx.commit().await.map_err(query_err("commit"))
 }
 
 /// An id list as one JSON array parameter (`IN (SELECT value FROM json_each(?))`): one cached

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use zhijian_domain::Record;
 
 use crate::conn::Conn;
+use crate::facts::{self, Facts, InsFacts};
 use crate::model::{self, FINDINGS, INSPECTIONS, OnConflict, REJECTS, Row, TzCache};
 use crate::{Batch, Inspection, RecordKind, StoreError, Upsert, WriteOutcome, record_id};
 
@@ -80,7 +81,10 @@ pub(crate) fn prepare(batch: &Batch) -> Prepared<'_> {
 /// The row of a record: its columns, hash and canonical JSON.
 fn record_row(item: &Item, now: i64, tz: &mut TzCache) -> Row {
     let up = item.up;
-    let body = crate::canonical_json(&up.record);
+    let body = match &up.body {
+        Some(b) => b.clone(),
+        None => crate::canonical_json(&up.record),
+    };
     let hash = up.hash.as_str();
     match &up.record {
         Record::Interaction(i) => model::interaction_row(i, hash, body, now, tz),
@@ -131,9 +135,13 @@ async fn write_kind(
     // Interactions whose inspection is replaced, and those given one only if they have none.
     let mut inspect: Vec<&Item> = Vec::new();
     let mut if_missing: Vec<&Item> = Vec::new();
+    let mut inserted: HashSet<&str> = HashSet::new();
     for &item in items {
         match stored.get(&item.id) {
-            None => out.inserted += 1,
+            None => {
+                out.inserted += 1;
+                inserted.insert(&item.id);
+            }
             Some(h) if *h == item.up.hash => {
                 out.unchanged += 1;
                 if item.up.inspection.is_some() {
@@ -159,6 +167,17 @@ async fn write_kind(
         let rows = write.iter().map(|i| record_row(i, now, &mut tz));
         conn.insert(table, rows, OnConflict::Update).await?;
     }
+    if kind == RecordKind::Case {
+        // Interactions already stored for these cases may take a new stage.
+        let stages: HashMap<String, Option<String>> = write
+            .iter()
+            .filter_map(|i| match &i.up.record {
+                Record::Case(c) => Some((c.id.clone(), c.stage.clone())),
+                _ => None,
+            })
+            .collect();
+        return facts::restage(conn, &stages).await;
+    }
     if kind != RecordKind::Interaction {
         return Ok(());
     }
@@ -171,34 +190,83 @@ async fn write_kind(
             .collect();
         inspect.extend(if_missing.into_iter().filter(|i| !have.contains(&i.id)));
     }
+    // What the web read models see changes for every written interaction and every one that
+    // gets an inspection.
+    let inspected: HashSet<&str> = inspect.iter().map(|i| i.id.as_str()).collect();
+    let written: HashSet<&str> = write.iter().map(|i| i.id.as_str()).collect();
+    let touched: Vec<&Item> = write
+        .iter()
+        .copied()
+        .chain(
+            inspect
+                .iter()
+                .copied()
+                .filter(|i| !written.contains(i.id.as_str())),
+        )
+        .collect();
     let mut replace: Vec<&str> = changed;
     replace.extend(inspect.iter().map(|i| i.id.as_str()));
-    if replace.is_empty() {
+    if !replace.is_empty() {
+        conn.delete_in("findings", "interaction_id", &replace)
+            .await?;
+        conn.delete_in("inspections", "interaction_id", &replace)
+            .await?;
+        // (id, inspection, interaction) of what gets an inspection.
+        let inspections: Vec<(&str, &Inspection, &zhijian_domain::Interaction)> = inspect
+            .iter()
+            .filter_map(|i| match (&i.up.record, &i.up.inspection) {
+                (Record::Interaction(r), Some(ins)) => Some((i.id.as_str(), ins, &**r)),
+                _ => None,
+            })
+            .collect();
+        let rows = inspections
+            .iter()
+            .map(|(id, ins, i)| model::inspection_row(id, ins, model::ms(i.started_at)));
+        conn.insert(&INSPECTIONS, rows, OnConflict::Fail).await?;
+        let mut tz = TzCache::default();
+        let rows = inspections.iter().flat_map(|(id, ins, i)| {
+            let d = model::denorm(i, &mut tz);
+            model::finding_rows(id, ins, &d, &i.segments)
+        });
+        conn.insert(&FINDINGS, rows, OnConflict::Fail).await?;
+    }
+    if touched.is_empty() {
         return Ok(());
     }
-    conn.delete_in("findings", "interaction_id", &replace)
-        .await?;
-    conn.delete_in("inspections", "interaction_id", &replace)
-        .await?;
-    // (id, inspection, interaction) of what gets an inspection.
-    let inspections: Vec<(&str, &Inspection, &zhijian_domain::Interaction)> = inspect
+    // Interactions stored before this write have facts to replace.
+    let ids: Vec<&str> = touched
         .iter()
-        .filter_map(|i| match (&i.up.record, &i.up.inspection) {
-            (Record::Interaction(r), Some(ins)) => Some((i.id.as_str(), ins, &**r)),
+        .map(|i| i.id.as_str())
+        .filter(|id| !inserted.contains(id))
+        .collect();
+    let old = facts::load(conn, &ids).await?;
+    let mut case_ids: Vec<String> = touched
+        .iter()
+        .filter_map(|i| match &i.up.record {
+            Record::Interaction(r) => Some(r.case_id.clone()),
             _ => None,
         })
         .collect();
-    let rows = inspections
-        .iter()
-        .map(|(id, ins, i)| model::inspection_row(id, ins, model::ms(i.started_at)));
-    conn.insert(&INSPECTIONS, rows, OnConflict::Fail).await?;
+    case_ids.sort_unstable();
+    case_ids.dedup();
+    let stages = facts::case_stages(conn, &case_ids).await?;
     let mut tz = TzCache::default();
-    let rows = inspections.iter().flat_map(|(id, ins, i)| {
-        let d = model::denorm(i, &mut tz);
-        model::finding_rows(id, ins, &d, &i.segments)
-    });
-    conn.insert(&FINDINGS, rows, OnConflict::Fail).await?;
-    Ok(())
+    let new: Vec<Facts> = touched
+        .iter()
+        .filter_map(|i| match &i.up.record {
+            Record::Interaction(r) => {
+                let ins = if inspected.contains(i.id.as_str()) {
+                    i.up.inspection.as_ref()
+                } else {
+                    None
+                };
+                let stage = stages.get(&r.case_id).and_then(|s| s.as_deref());
+                Some(Facts::of(r, ins, stage, &mut tz))
+            }
+            _ => None,
+        })
+        .collect();
+    facts::replace(conn, &old, &new).await
 }
 
 /// Replace inspections of stored interactions (re-inspection), inside the caller's transaction.
@@ -232,5 +300,40 @@ pub(crate) async fn write_inspections(
         .iter()
         .flat_map(|id| model::finding_rows(id, last[id], &denorms[*id], &[]));
     conn.insert(&FINDINGS, rows, OnConflict::Fail).await?;
-    Ok(())
+
+    // The web read models: the same facts with the new inspection.
+    let old = facts::load(conn, &order).await?;
+    let mut new: Vec<Facts> = Vec::with_capacity(order.len());
+    let mut missing: Vec<&str> = Vec::new();
+    for id in &order {
+        match old.get(*id) {
+            Some(f) => {
+                let mut f = f.clone();
+                f.inspection = Some(InsFacts::of(last[id]));
+                new.push(f);
+            }
+            None => missing.push(id),
+        }
+    }
+    if !missing.is_empty() {
+        // Not derived yet (should not happen once the store is rebuilt): from the record.
+        let mut q = conn.q("SELECT body FROM interactions WHERE ");
+        let list: Vec<String> = missing.iter().map(|s| s.to_string()).collect();
+        q.in_list("id", &list);
+        let rows = conn
+            .fetch(&q, &[crate::model::ColType::Text], "interaction bodies")
+            .await?;
+        let records: Vec<zhijian_domain::Interaction> = rows
+            .iter()
+            .map(|r| crate::conn::decode_interaction(&r[0].text()))
+            .collect::<Result<_, _>>()?;
+        let case_ids: Vec<String> = records.iter().map(|i| i.case_id.clone()).collect();
+        let stages = facts::case_stages(conn, &case_ids).await?;
+        let mut tz = TzCache::default();
+        for i in &records {
+            let stage = stages.get(&i.case_id).and_then(|s| s.as_deref());
+            new.push(Facts::of(i, Some(last[i.id.as_str()]), stage, &mut tz));
+        }
+    }
+    facts::replace(conn, &old, &new).await
 }

@@ -199,6 +199,10 @@ suite!(
     repeated_record_in_one_batch,
     large_batch_spans_chunks,
     concurrent_writers,
+    web_accounts_sessions_audit,
+    web_scopes_filters_paging,
+    web_rollups_stay_exact,
+    web_detail_and_history,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1158,4 +1162,1815 @@ fn flag_ids_are_stable() {
         record_id(&g),
         "dispute:contact=P1,case=K1@2026-01-01T02:00:00Z"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Web read models: accounts, sessions, audit; list, detail, dashboard, rule hits — checked
+// against an oracle computed here from the records written (not from the store).
+
+mod oracle {
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+    use jiff::tz::TimeZone;
+    use zhijian_domain::{Channel, Date, Outcome, Record};
+    use zhijian_store::{Filter, Inspection, Scope, Status, category_class};
+
+    /// (passed, score, [(rule, category, level)]) of an inspection.
+    pub type Ins = (bool, f64, Vec<(String, String, u8)>);
+
+    /// What the test knows about one stored interaction.
+    #[derive(Debug, Clone)]
+    pub struct Ix {
+        pub id: String,
+        pub started_at: i64,
+        pub local_date: String,
+        pub local_hour: i8,
+        pub weekday: i8,
+        pub agent: String,
+        pub client: String,
+        pub kind: String,
+        pub connected: bool,
+        pub recording: bool,
+        pub case_id: String,
+        pub own_stage: Option<String>,
+        pub person_key: String,
+        pub ins: Option<Ins>,
+    }
+
+    /// The records written so far, as the store should hold them.
+    #[derive(Default, Clone)]
+    pub struct World {
+        pub records: BTreeMap<(String, String), Record>,
+        pub inspections: HashMap<String, Inspection>,
+    }
+
+    pub fn key(r: &Record) -> (String, String) {
+        (
+            zhijian_store::RecordKind::of(r).as_str().to_string(),
+            zhijian_store::record_id(r),
+        )
+    }
+
+    impl World {
+        /// Mirror `Store::write` of one batch (records in order, as the store writes them).
+        pub fn write(&mut self, items: &[(Record, Option<Inspection>)]) {
+            for (r, ins) in items {
+                let k = key(r);
+                let old = self.records.get(&k);
+                let id = zhijian_store::record_id(r);
+                match old {
+                    Some(o) if o == r => {
+                        if let Some(ins) = ins {
+                            self.inspections.entry(id).or_insert_with(|| ins.clone());
+                        }
+                    }
+                    _ => {
+                        if matches!(r, Record::Interaction(_)) {
+                            match ins {
+                                Some(ins) => {
+                                    self.inspections.insert(id, ins.clone());
+                                }
+                                None => {
+                                    self.inspections.remove(&id);
+                                }
+                            }
+                        }
+                        self.records.insert(k, r.clone());
+                    }
+                }
+            }
+        }
+
+        pub fn reinspect(&mut self, items: &[(String, Inspection)]) {
+            for (id, ins) in items {
+                self.inspections.insert(id.clone(), ins.clone());
+            }
+        }
+
+        pub fn agents(&self) -> BTreeMap<String, zhijian_domain::Agent> {
+            self.records
+                .values()
+                .filter_map(|r| match r {
+                    Record::Agent(a) => Some((a.id.clone(), a.clone())),
+                    _ => None,
+                })
+                .collect()
+        }
+
+        pub fn cases(&self) -> BTreeMap<String, zhijian_domain::Case> {
+            self.records
+                .values()
+                .filter_map(|r| match r {
+                    Record::Case(c) => Some((c.id.clone(), (**c).clone())),
+                    _ => None,
+                })
+                .collect()
+        }
+
+        pub fn ixs(&self) -> Vec<Ix> {
+            let zone = |name: Option<&str>| name.and_then(|n| TimeZone::get(n).ok());
+            self.records
+                .values()
+                .filter_map(|r| match r {
+                    Record::Interaction(i) => Some(i),
+                    _ => None,
+                })
+                .map(|i| {
+                    let tz = zone(i.contact.as_ref().and_then(|c| c.timezone.as_deref()))
+                        .or_else(|| zone(i.timezone.as_deref()))
+                        .unwrap_or_else(|| TimeZone::get("Asia/Shanghai").unwrap());
+                    let z = i.started_at.to_zoned(tz);
+                    let call = i.kind == Channel::Call;
+                    let connected = call
+                        && match i.outcome {
+                            Some(o) => o == Outcome::Connected,
+                            None => !i.segments.is_empty(),
+                        };
+                    Ix {
+                        id: i.id.clone(),
+                        started_at: i.started_at.as_millisecond(),
+                        local_date: z.date().to_string(),
+                        local_hour: z.hour(),
+                        weekday: z.weekday().to_monday_zero_offset(),
+                        agent: i.agent_id.clone(),
+                        client: i.client.clone(),
+                        kind: i.kind.as_str().into(),
+                        connected,
+                        recording: call && i.recording.is_some(),
+                        case_id: i.case_id.clone(),
+                        own_stage: i.case.as_ref().and_then(|c| c.stage.clone()),
+                        person_key: i.person_key(),
+                        ins: self.inspections.get(&i.id).map(|ins| {
+                            (
+                                ins.result.passed,
+                                ins.result.score,
+                                ins.result
+                                    .findings
+                                    .iter()
+                                    .map(|f| (f.rule.clone(), f.category.0.clone(), f.level.get()))
+                                    .collect(),
+                            )
+                        }),
+                    }
+                })
+                .collect()
+        }
+
+        /// The effective stage: the case record's, else the interaction's own.
+        pub fn stage(&self, ix: &Ix) -> Option<String> {
+            self.cases()
+                .get(&ix.case_id)
+                .and_then(|c| c.stage.clone())
+                .filter(|s| !s.is_empty())
+                .or_else(|| ix.own_stage.clone())
+        }
+
+        /// The agents a scope and filter allow (`None`: any) and whether nothing matches.
+        pub fn allowed(
+            &self,
+            scope: &Scope,
+            f: &Filter,
+        ) -> (Option<BTreeSet<String>>, Option<String>, bool) {
+            let agents = self.agents();
+            let mut set: Option<BTreeSet<String>> = None;
+            let mut narrow = |s: BTreeSet<String>| {
+                set = Some(match set.take() {
+                    None => s,
+                    Some(t) => t.intersection(&s).cloned().collect(),
+                })
+            };
+            let org = |b: &Option<String>, t: &Option<String>| -> BTreeSet<String> {
+                agents
+                    .values()
+                    .filter(|a| b.as_ref().is_none_or(|b| *b == a.branch))
+                    .filter(|a| t.as_ref().is_none_or(|t| *t == a.team))
+                    .map(|a| a.id.clone())
+                    .collect()
+            };
+            if scope.branch.is_some() || scope.team.is_some() {
+                narrow(org(&scope.branch, &scope.team));
+            }
+            if let Some(a) = &scope.agent_id {
+                narrow([a.clone()].into());
+            }
+            if f.branch.is_some() || f.team.is_some() {
+                narrow(org(&f.branch, &f.team));
+            }
+            if let Some(a) = &f.agent_id {
+                narrow([a.clone()].into());
+            }
+            let mut nothing = scope.deny;
+            let client = match (&scope.client, &f.client) {
+                (Some(a), Some(b)) if a != b => {
+                    nothing = true;
+                    None
+                }
+                (a, b) => a.clone().or(b.clone()),
+            };
+            (set, client, nothing)
+        }
+
+        pub fn matches(&self, ix: &Ix, scope: &Scope, f: &Filter) -> bool {
+            let (set, client, nothing) = self.allowed(scope, f);
+            if nothing {
+                return false;
+            }
+            if set.as_ref().is_some_and(|s| !s.contains(&ix.agent)) {
+                return false;
+            }
+            if client.as_ref().is_some_and(|c| *c != ix.client) {
+                return false;
+            }
+            if f.from.is_some_and(|d| ix.local_date < d.to_string())
+                || f.to.is_some_and(|d| ix.local_date > d.to_string())
+            {
+                return false;
+            }
+            if f.kind.as_ref().is_some_and(|k| *k != ix.kind) {
+                return false;
+            }
+            let ins = ix.ins.as_ref();
+            if let Some(s) = f.status {
+                let ok = match (s, ins) {
+                    (_, None) => false,
+                    (Status::Passed, Some(i)) => i.0,
+                    (Status::Failed, Some(i)) => !i.0,
+                    (Status::WithFindings, Some(i)) => !i.2.is_empty(),
+                };
+                if !ok {
+                    return false;
+                }
+            }
+            if let Some(m) = f.score_min
+                && !ins.is_some_and(|i| i.1 >= m)
+            {
+                return false;
+            }
+            if let Some(m) = f.score_max
+                && !ins.is_some_and(|i| i.1 <= m)
+            {
+                return false;
+            }
+            if f.category.is_some() || f.level.is_some() {
+                let found = ins.is_some_and(|i| {
+                    i.2.iter().any(|(_, c, l)| {
+                        f.category.as_ref().is_none_or(|x| x == c)
+                            && f.level.is_none_or(|x| x == *l)
+                    })
+                });
+                if !found {
+                    return false;
+                }
+            }
+            true
+        }
+
+        /// Ids of the list, newest first.
+        pub fn list(&self, scope: &Scope, f: &Filter) -> Vec<String> {
+            let mut v: Vec<Ix> = self
+                .ixs()
+                .into_iter()
+                .filter(|ix| self.matches(ix, scope, f))
+                .collect();
+            v.sort_by(|a, b| (b.started_at, &b.id).cmp(&(a.started_at, &a.id)));
+            v.into_iter().map(|ix| ix.id).collect()
+        }
+
+        pub fn rule_hits(&self, scope: &Scope, f: &Filter) -> BTreeMap<String, u64> {
+            let mut out = BTreeMap::new();
+            for ix in self.ixs().iter().filter(|ix| self.matches(ix, scope, f)) {
+                for (rule, _, _) in ix.ins.iter().flat_map(|i| &i.2) {
+                    *out.entry(rule.clone()).or_default() += 1;
+                }
+            }
+            out
+        }
+
+        /// The dashboard as [`Summary`].
+        pub fn dashboard(&self, scope: &Scope, f: &Filter) -> Summary {
+            let agents = self.agents();
+            let cases = self.cases();
+            let (set, client, nothing) = self.allowed(scope, f);
+            let mut s = Summary::default();
+            let band = |agent: &str, date: &str| -> String {
+                let Some(h) = agents.get(agent).and_then(|a| a.hired_on) else {
+                    return "unknown".into();
+                };
+                let d: Date = date.parse().unwrap();
+                if d < h.checked_add(jiff::Span::new().months(3)).unwrap() {
+                    "lt3".into()
+                } else if d < h.checked_add(jiff::Span::new().months(12)).unwrap() {
+                    "3to12".into()
+                } else {
+                    "gt12".into()
+                }
+            };
+            let org_keys = |agent: &str| -> [(String, String); 4] {
+                match agents.get(agent) {
+                    Some(a) => [
+                        ("branch".into(), a.branch.clone()),
+                        ("team".into(), format!("{}/{}", a.branch, a.team)),
+                        (
+                            "region".into(),
+                            a.region.clone().unwrap_or("unknown".into()),
+                        ),
+                        ("agent".into(), agent.into()),
+                    ],
+                    None => [
+                        ("branch".into(), "unknown".into()),
+                        ("team".into(), "unknown".into()),
+                        ("region".into(), "unknown".into()),
+                        ("agent".into(), agent.into()),
+                    ],
+                }
+            };
+            for ix in self.ixs().iter().filter(|ix| self.matches(ix, scope, f)) {
+                let findings: Vec<(String, String, u8)> =
+                    ix.ins.as_ref().map(|i| i.2.clone()).unwrap_or_default();
+                let n = findings.len() as u64;
+                let comp = findings
+                    .iter()
+                    .filter(|(_, c, _)| {
+                        category_class(c) == zhijian_store::CategoryClass::Compliance
+                    })
+                    .count() as u64;
+                let serv = findings
+                    .iter()
+                    .filter(|(_, c, _)| category_class(c) == zhijian_store::CategoryClass::Service)
+                    .count() as u64;
+                let inspected = ix.ins.is_some();
+                let failed = ix.ins.as_ref().is_some_and(|i| !i.0);
+                let k = &mut s.kpis;
+                k.interactions += 1;
+                k.calls += u64::from(ix.kind == "call");
+                k.connected_calls += u64::from(ix.connected);
+                k.recordings += u64::from(ix.recording);
+                k.inspected += u64::from(inspected);
+                k.failed += u64::from(failed);
+                k.with_findings += u64::from(n > 0);
+                k.findings += n;
+                k.compliance_findings += comp;
+                k.service_findings += serv;
+                k.compliance_hit += u64::from(inspected && comp > 0);
+                k.service_hit += u64::from(ix.connected && serv > 0);
+                let t = s.trend.entry(ix.local_date.clone()).or_default();
+                t[0] += 1;
+                t[1] += u64::from(failed);
+                t[2] += n;
+                t[3] += comp;
+                t[4] += serv;
+                for (_, c, l) in &findings {
+                    *s.pareto.entry((c.clone(), *l)).or_default() += 1;
+                    *s.client_cats
+                        .entry(ix.client.clone())
+                        .or_default()
+                        .entry(c.clone())
+                        .or_default() += 1;
+                    for (dim, key) in org_keys(&ix.agent) {
+                        *s.org_cats
+                            .entry(dim)
+                            .or_default()
+                            .entry(key)
+                            .or_default()
+                            .entry(c.clone())
+                            .or_default() += 1;
+                    }
+                }
+                let h = s
+                    .heat
+                    .entry((ix.weekday as u8, ix.local_hour as u8))
+                    .or_default();
+                h.0 += n;
+                h.1 += 1;
+                let mut rows: Vec<(String, String)> = org_keys(&ix.agent).to_vec();
+                rows.push(("tenure".into(), band(&ix.agent, &ix.local_date)));
+                rows.push(("stage".into(), self.stage(ix).unwrap_or("unknown".into())));
+                rows.push(("client".into(), ix.client.clone()));
+                for (dim, key) in rows {
+                    let b = s.breakdowns.entry(dim).or_default().entry(key).or_default();
+                    b[0] += 1;
+                    b[1] += u64::from(failed);
+                    b[2] += n;
+                    b[3] += comp;
+                }
+            }
+            if nothing {
+                return s;
+            }
+            let shanghai = TimeZone::get("Asia/Shanghai").unwrap();
+            for r in self.records.values() {
+                let Record::Complaint(c) = r else { continue };
+                let date = c.received_at.to_zoned(shanghai.clone()).date().to_string();
+                if f.from.is_some_and(|d| date < d.to_string())
+                    || f.to.is_some_and(|d| date > d.to_string())
+                {
+                    continue;
+                }
+                let case = cases.get(&c.case_id);
+                let agent = c
+                    .agent_id
+                    .clone()
+                    .or_else(|| case.and_then(|k| k.agent_id.clone()));
+                let cl = case.map(|k| k.client.clone());
+                if set
+                    .as_ref()
+                    .is_some_and(|s| agent.as_ref().is_none_or(|a| !s.contains(a)))
+                {
+                    continue;
+                }
+                if client.is_some() && client != cl {
+                    continue;
+                }
+                s.kpis.complaints += 1;
+                s.trend.entry(date.clone()).or_default()[5] += 1;
+                let mut rows = Vec::new();
+                if let Some(a) = &agent {
+                    rows.extend(org_keys(a));
+                    rows.push(("tenure".into(), band(a, &date)));
+                }
+                rows.push((
+                    "stage".into(),
+                    case.and_then(|k| k.stage.clone())
+                        .unwrap_or("unknown".into()),
+                ));
+                if let Some(cl) = cl {
+                    rows.push(("client".into(), cl));
+                }
+                for (dim, key) in rows {
+                    s.breakdowns.entry(dim).or_default().entry(key).or_default()[4] += 1;
+                }
+            }
+            s.kpis.cases = cases
+                .values()
+                .filter(|k| k.opened_on.is_none_or(|o| f.to.is_none_or(|t| o <= t)))
+                .filter(|k| client.as_ref().is_none_or(|c| *c == k.client))
+                .filter(|k| {
+                    set.as_ref()
+                        .is_none_or(|s| k.agent_id.as_ref().is_some_and(|a| s.contains(a)))
+                })
+                .count() as u64;
+            s
+        }
+    }
+
+    #[derive(Debug, Default, Clone, PartialEq, Eq)]
+    pub struct Kpis {
+        pub interactions: u64,
+        pub calls: u64,
+        pub connected_calls: u64,
+        pub recordings: u64,
+        pub inspected: u64,
+        pub failed: u64,
+        pub with_findings: u64,
+        pub findings: u64,
+        pub compliance_findings: u64,
+        pub service_findings: u64,
+        pub compliance_hit: u64,
+        pub service_hit: u64,
+        pub complaints: u64,
+        pub cases: u64,
+    }
+
+    /// The counts of a dashboard, comparable between the store and the oracle.
+    #[derive(Debug, Default, Clone, PartialEq, Eq)]
+    pub struct Summary {
+        pub kpis: Kpis,
+        /// date → [interactions, failed, findings, compliance, service, complaints]
+        pub trend: BTreeMap<String, [u64; 6]>,
+        pub pareto: BTreeMap<(String, u8), u64>,
+        /// (weekday, hour) → (findings, interactions)
+        pub heat: BTreeMap<(u8, u8), (u64, u64)>,
+        /// dim → key → [interactions, failed, findings, compliance, complaints]
+        pub breakdowns: BTreeMap<String, BTreeMap<String, [u64; 5]>>,
+        pub client_cats: BTreeMap<String, BTreeMap<String, u64>>,
+        /// branch / team / region / agent → key → category → findings (when the store gives them)
+        pub org_cats: BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>>,
+    }
+
+    impl Summary {
+        pub fn of(d: &zhijian_store::Dashboard) -> Summary {
+            let k = &d.kpis;
+            // compliance_hit and service_hit are not KPIs: recover them from the rates.
+            let hit = |rate: Option<f64>, den: u64| {
+                rate.map_or(0, |r| den - (r * den as f64).round() as u64)
+            };
+            let mut s = Summary {
+                kpis: Kpis {
+                    interactions: k.interactions,
+                    calls: k.calls,
+                    connected_calls: k.connected_calls,
+                    recordings: k.recordings,
+                    inspected: k.inspected,
+                    failed: k.failed,
+                    with_findings: k.with_findings,
+                    findings: k.findings,
+                    compliance_findings: k.compliance_findings,
+                    service_findings: k.service_findings,
+                    compliance_hit: hit(k.compliance_rate, k.inspected),
+                    service_hit: hit(k.service_standard_rate, k.connected_calls),
+                    complaints: k.complaints,
+                    cases: k.cases,
+                },
+                ..Summary::default()
+            };
+            for t in &d.trend {
+                let v = [
+                    t.interactions,
+                    t.failed,
+                    t.findings,
+                    t.compliance_findings,
+                    t.service_findings,
+                    t.complaints,
+                ];
+                if v.iter().any(|&x| x > 0) {
+                    s.trend.insert(t.date.clone(), v);
+                }
+            }
+            for p in &d.pareto {
+                s.pareto.insert((p.category.clone(), p.level), p.count);
+            }
+            for h in &d.heatmap {
+                if h.count > 0 || h.interactions > 0 {
+                    s.heat
+                        .insert((h.weekday, h.hour), (h.count, h.interactions));
+                }
+            }
+            let b = &d.breakdowns;
+            for (dim, rows) in [
+                ("branch", &b.branch),
+                ("team", &b.team),
+                ("tenure", &b.tenure),
+                ("region", &b.region),
+                ("stage", &b.stage),
+                ("client", &b.client),
+                ("agent", &b.agent),
+            ] {
+                for r in rows {
+                    s.breakdowns.entry(dim.into()).or_default().insert(
+                        r.key.clone(),
+                        [
+                            r.interactions,
+                            r.failed,
+                            r.findings,
+                            r.compliance_findings,
+                            r.complaints,
+                        ],
+                    );
+                    if let Some(c) = &r.categories {
+                        let c: BTreeMap<String, u64> = c
+                            .iter()
+                            .filter(|(_, n)| **n > 0)
+                            .map(|(k, n)| (k.clone(), *n))
+                            .collect();
+                        if dim == "client" {
+                            if !c.is_empty() {
+                                s.client_cats.insert(r.key.clone(), c);
+                            }
+                        } else if !c.is_empty() {
+                            s.org_cats
+                                .entry(dim.into())
+                                .or_default()
+                                .insert(r.key.clone(), c);
+                        }
+                    }
+                }
+            }
+            s
+        }
+
+        /// Drop what the store leaves out of dashboards not restricted to agents.
+        pub fn without_org_cats(mut self) -> Summary {
+            self.org_cats.clear();
+            self
+        }
+    }
+}
+
+use oracle::{Summary, World};
+use zhijian_store::{AuditEvent, Filter, Role, Scope, Status, User};
+
+fn web_user(
+    role: Role,
+    branch: Option<&str>,
+    team: Option<&str>,
+    agent: Option<&str>,
+    client: Option<&str>,
+) -> User {
+    User {
+        username: format!("u_{role}"),
+        display_name: format!("用户 {role}"),
+        role,
+        branch: branch.map(Into::into),
+        team: team.map(Into::into),
+        agent_id: agent.map(Into::into),
+        client: client.map(Into::into),
+    }
+}
+
+/// Every role's scope, and a misconfigured one (a team lead without a team: sees nothing).
+fn web_scopes() -> Vec<(&'static str, Scope)> {
+    vec![
+        (
+            "admin",
+            Scope::of(&web_user(Role::Admin, None, None, None, None)),
+        ),
+        (
+            "qa_lead",
+            Scope::of(&web_user(Role::QaLead, None, None, None, None)),
+        ),
+        (
+            "qa_reviewer",
+            Scope::of(&web_user(Role::QaReviewer, None, None, None, None)),
+        ),
+        (
+            "branch_head",
+            Scope::of(&web_user(Role::BranchHead, Some("华东"), None, None, None)),
+        ),
+        (
+            "team_lead",
+            Scope::of(&web_user(
+                Role::TeamLead,
+                Some("华东"),
+                Some("一组"),
+                None,
+                None,
+            )),
+        ),
+        (
+            "agent",
+            Scope::of(&web_user(Role::Agent, None, None, Some("A3"), None)),
+        ),
+        (
+            "client_auditor",
+            Scope::of(&web_user(Role::ClientAuditor, None, None, None, Some("C2"))),
+        ),
+        (
+            "team_lead_without_team",
+            Scope::of(&web_user(Role::TeamLead, Some("华东"), None, None, None)),
+        ),
+    ]
+}
+
+fn web_context() -> Vec<Record> {
+    vec![
+        rec(r#"{"kind":"client","id":"C1","name":"甲银行"}"#),
+        rec(r#"{"kind":"client","id":"C2","name":"乙消费金融"}"#),
+        rec(
+            r#"{"kind":"agent","id":"A1","name":"张一","branch":"华东","team":"一组","region":"上海","hired_on":"2026-01-20"}"#,
+        ),
+        rec(
+            r#"{"kind":"agent","id":"A2","name":"张二","branch":"华东","team":"一组","region":"上海","hired_on":"2025-06-01"}"#,
+        ),
+        rec(
+            r#"{"kind":"agent","id":"A3","name":"张三","branch":"华东","team":"二组","region":"杭州","hired_on":"2024-01-01"}"#,
+        ),
+        rec(r#"{"kind":"agent","id":"A4","name":"张四","branch":"华南","team":"一组"}"#),
+        rec(
+            r#"{"kind":"case","id":"K1","client":"C1","stage":"M1","agent_id":"A1","opened_on":"2026-01-01"}"#,
+        ),
+        rec(
+            r#"{"kind":"case","id":"K2","client":"C1","stage":"M2","agent_id":"A2","opened_on":"2026-02-01"}"#,
+        ),
+        rec(r#"{"kind":"case","id":"K3","client":"C2","stage":"M3","agent_id":"A3"}"#),
+        rec(r#"{"kind":"case","id":"K4","client":"C2","agent_id":"A4","opened_on":"2026-03-05"}"#),
+        rec(
+            r#"{"kind":"contact","id":"P-K1","case_id":"K1","relation":"debtor","number":"13800000001","name":"李一"}"#,
+        ),
+        rec(
+            r#"{"kind":"complaint","id":"T1","case_id":"K1","source":"client","received_at":"2026-03-02T02:00:00Z","agent_id":"A1","category":"threat"}"#,
+        ),
+        rec(
+            r#"{"kind":"complaint","id":"T2","case_id":"K3","source":"regulator","received_at":"2026-03-04T03:00:00Z"}"#,
+        ),
+        rec(
+            r#"{"kind":"complaint","id":"T3","case_id":"K4","source":"hotline","received_at":"2026-02-20T03:00:00Z","agent_id":"A4"}"#,
+        ),
+        rec(
+            r#"{"kind":"complaint","id":"T4","case_id":"K2","source":"client","received_at":"2026-03-05T17:00:00Z","agent_id":"A2"}"#,
+        ),
+    ]
+}
+
+const WEB_AGENTS: [&str; 5] = ["A1", "A2", "A3", "A4", "A9"];
+
+/// Interaction `n` of the web fixture: five agents (A9 not in the agents table), four stored
+/// cases and one that is not, every channel, two interactions per instant (ties for paging),
+/// contacts in other time zones, and inspections with compliance, service, other and custom
+/// categories (some interactions uninspected).
+fn web_interaction(n: usize) -> (Record, Option<Inspection>) {
+    let agent = WEB_AGENTS[n % 5];
+    let case = match agent {
+        "A1" => "K1",
+        "A2" => "K2",
+        "A3" => "K3",
+        "A4" => "K4",
+        _ => "K5",
+    };
+    let client = match case {
+        "K1" | "K2" => "C1",
+        "K3" | "K4" => "C2",
+        _ if n.is_multiple_of(2) => "C1",
+        _ => "C2",
+    };
+    let slot = n / 2;
+    let day = 1 + slot % 6;
+    let hour = 8 + slot % 13;
+    let minute = slot % 60;
+    let started = format!("2026-03-{day:02}T{hour:02}:{minute:02}:00+08:00");
+    let kind = match n % 10 {
+        7 => "sms",
+        8 => "note",
+        9 => "visit",
+        _ => "call",
+    };
+    let tz = if n.is_multiple_of(23) {
+        r#","timezone":"America/New_York""#
+    } else if n.is_multiple_of(17) {
+        r#","timezone":"Asia/Urumqi""#
+    } else {
+        ""
+    };
+    let contact = format!(
+        r#""contact":{{"id":"P-{case}","relation":"debtor","number":"1380000000{}"{tz}}}"#,
+        n % 3
+    );
+    let own_stage = if case == "K5" && n.is_multiple_of(2) {
+        r#","case":{"stage":"M5"}"#
+    } else {
+        ""
+    };
+    let body = match kind {
+        "call" if n % 4 == 3 => r#""outcome":"no_answer""#.to_string(),
+        "call" => {
+            let recording = if n % 8 == 1 {
+                String::new()
+            } else {
+                format!(r#","recording":"rec/{n}.wav""#)
+            };
+            format!(
+                r#""outcome":"connected","segments":[{{"speaker":"agent","start":0.0,"end":3.0,"text":"您好，这里是某某公司"}},{{"speaker":"customer","start":3.0,"end":5.0,"text":"是我"}},{{"speaker":"agent","start":5.0,"end":9.5,"text":"您的欠款一万二千元已逾期"}}]{recording}"#
+            )
+        }
+        "sms" | "note" => r#""text":"请尽快还款""#.to_string(),
+        _ => r#""visit":{"members":["A1","A2"],"photos":[]}"#.to_string(),
+    };
+    let line = format!(
+        r#"{{"id":"W{n:03}","kind":"{kind}","case_id":"{case}","agent_id":"{agent}","client":"{client}","started_at":"{started}",{contact},{body}{own_stage}}}"#
+    );
+    let r = rec(&line);
+    if n % 11 == 5 {
+        return (r, None);
+    }
+    let f = |rule: &str, cat: &str, level: u8, seg: Option<usize>| {
+        let mut x = finding(
+            rule,
+            cat,
+            level,
+            seg.filter(|_| kind == "call" && n % 4 != 3),
+        );
+        x.deduction = u32::from(level) * 4;
+        x
+    };
+    let findings = match n % 7 {
+        0 => vec![],
+        1 => vec![f("threat.jail", "threat", 4, Some(2))],
+        2 => vec![
+            f("flow.notice", "missing_recording_notice", 1, None),
+            f("pii.card", "pii_leak", 3, Some(2)),
+        ],
+        3 => vec![
+            f("flow.verify", "missing_identity_verification", 2, None),
+            f("flow.verify_late", "missing_identity_verification", 3, None),
+        ],
+        4 => vec![
+            f("timing.silence", "long_silence", 1, None),
+            f("client.x", "client_rule_x", 2, None),
+        ],
+        5 => vec![
+            f("threat.soft", "threat", 3, Some(0)),
+            f("flow.notice", "missing_recording_notice", 1, None),
+            f("flow.notice", "missing_recording_notice", 1, None),
+        ],
+        _ => vec![
+            f("abuse.insult", "abuse", 4, Some(2)),
+            f("disclosure.tp", "third_party_disclosure", 4, Some(2)),
+        ],
+    };
+    let score = 100.0 - findings.iter().map(|x| f64::from(x.deduction)).sum::<f64>();
+    let passed = score >= 85.0 && findings.iter().all(|x| x.level.get() < 4);
+    let ins = Inspection {
+        pack: "cn-default@2026.11.1".into(),
+        inspected_at: ts("2026-03-10T00:00:00Z"),
+        result: InspectionResult {
+            id: format!("W{n:03}"),
+            score,
+            passed,
+            findings,
+            party: None,
+            pack: None,
+        },
+    };
+    (r, Some(ins))
+}
+
+/// Write records (and inspections) to the store and the oracle alike.
+async fn web_write(db: &TestDb, world: &mut World, items: Vec<(Record, Option<Inspection>)>) {
+    let b = batch(
+        items
+            .iter()
+            .map(|(r, i)| up(r.clone(), i.clone()))
+            .collect(),
+    );
+    db.store.write(&b).await.unwrap();
+    world.write(&items);
+}
+
+async fn web_world(db: &TestDb) -> World {
+    let mut world = World::default();
+    web_write(
+        db,
+        &mut world,
+        web_context().into_iter().map(|r| (r, None)).collect(),
+    )
+    .await;
+    // Two batches, so rollup keys are added to as well as created.
+    for part in [0..70, 70..120] {
+        web_write(db, &mut world, part.map(web_interaction).collect()).await;
+    }
+    world
+}
+
+/// The whole list, `limit` at a time: no duplicates, ends with no cursor.
+async fn list_all(db: &TestDb, scope: &Scope, f: &Filter, limit: u32) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = db
+            .store
+            .list_interactions(scope, f, cursor.as_deref(), limit)
+            .await
+            .unwrap();
+        assert!(page.items.len() <= limit as usize);
+        ids.extend(page.items.iter().map(|i| i.id.clone()));
+        match page.next_cursor {
+            Some(c) => {
+                assert_eq!(
+                    page.items.len(),
+                    limit as usize,
+                    "a cursor after a full page only"
+                );
+                cursor = Some(c);
+            }
+            None => break,
+        }
+        assert!(ids.len() < 10_000, "paging does not end");
+    }
+    ids
+}
+
+fn day(d: &str) -> zhijian_domain::Date {
+    d.parse().unwrap()
+}
+
+/// Filters that each exercise one field (and a few together).
+fn web_filters() -> Vec<(&'static str, Filter)> {
+    let f = Filter::default;
+    vec![
+        ("none", f()),
+        (
+            "from",
+            Filter {
+                from: Some(day("2026-03-03")),
+                ..f()
+            },
+        ),
+        (
+            "to",
+            Filter {
+                to: Some(day("2026-03-02")),
+                ..f()
+            },
+        ),
+        (
+            "from..to",
+            Filter {
+                from: Some(day("2026-03-02")),
+                to: Some(day("2026-03-04")),
+                ..f()
+            },
+        ),
+        (
+            "one day",
+            Filter {
+                from: Some(day("2026-03-06")),
+                to: Some(day("2026-03-06")),
+                ..f()
+            },
+        ),
+        (
+            "client",
+            Filter {
+                client: Some("C1".into()),
+                ..f()
+            },
+        ),
+        (
+            "branch",
+            Filter {
+                branch: Some("华东".into()),
+                ..f()
+            },
+        ),
+        (
+            "team",
+            Filter {
+                team: Some("一组".into()),
+                ..f()
+            },
+        ),
+        (
+            "branch+team",
+            Filter {
+                branch: Some("华东".into()),
+                team: Some("一组".into()),
+                ..f()
+            },
+        ),
+        (
+            "agent",
+            Filter {
+                agent_id: Some("A2".into()),
+                ..f()
+            },
+        ),
+        (
+            "agent not in the agents table",
+            Filter {
+                agent_id: Some("A9".into()),
+                ..f()
+            },
+        ),
+        (
+            "category",
+            Filter {
+                category: Some("threat".into()),
+                ..f()
+            },
+        ),
+        (
+            "category+level",
+            Filter {
+                category: Some("threat".into()),
+                level: Some(3),
+                ..f()
+            },
+        ),
+        (
+            "category, two levels in one",
+            Filter {
+                category: Some("missing_identity_verification".into()),
+                level: Some(3),
+                ..f()
+            },
+        ),
+        (
+            "custom category",
+            Filter {
+                category: Some("client_rule_x".into()),
+                ..f()
+            },
+        ),
+        (
+            "custom category+level",
+            Filter {
+                category: Some("client_rule_x".into()),
+                level: Some(1),
+                ..f()
+            },
+        ),
+        (
+            "level",
+            Filter {
+                level: Some(4),
+                ..f()
+            },
+        ),
+        (
+            "status passed",
+            Filter {
+                status: Some(Status::Passed),
+                ..f()
+            },
+        ),
+        (
+            "status failed",
+            Filter {
+                status: Some(Status::Failed),
+                ..f()
+            },
+        ),
+        (
+            "status findings",
+            Filter {
+                status: Some(Status::WithFindings),
+                ..f()
+            },
+        ),
+        (
+            "score_min",
+            Filter {
+                score_min: Some(90.0),
+                ..f()
+            },
+        ),
+        (
+            "score_max",
+            Filter {
+                score_max: Some(84.0),
+                ..f()
+            },
+        ),
+        (
+            "kind call",
+            Filter {
+                kind: Some("call".into()),
+                ..f()
+            },
+        ),
+        (
+            "kind visit",
+            Filter {
+                kind: Some("visit".into()),
+                ..f()
+            },
+        ),
+        (
+            "combined",
+            Filter {
+                client: Some("C2".into()),
+                category: Some("threat".into()),
+                status: Some(Status::Failed),
+                from: Some(day("2026-03-02")),
+                ..f()
+            },
+        ),
+        (
+            "client C1 + agent A3 (none)",
+            Filter {
+                client: Some("C1".into()),
+                agent_id: Some("A3".into()),
+                ..f()
+            },
+        ),
+        (
+            "unknown category (none)",
+            Filter {
+                category: Some("no_such".into()),
+                ..f()
+            },
+        ),
+    ]
+}
+
+async fn check_dashboard(db: &TestDb, world: &World, label: &str, scope: &Scope, f: &Filter) {
+    let d = db.store.dashboard(scope, f).await.unwrap();
+    let got = Summary::of(&d);
+    let mut want = world.dashboard(scope, f);
+    let restricted = scope.branch.is_some()
+        || scope.team.is_some()
+        || scope.agent_id.is_some()
+        || f.branch.is_some()
+        || f.team.is_some()
+        || f.agent_id.is_some()
+        || !f.rollup_only();
+    if !restricted || scope.deny {
+        want = want.without_org_cats();
+    }
+    assert_eq!(got.kpis, want.kpis, "{label}: kpis");
+    assert_eq!(got.trend, want.trend, "{label}: trend");
+    assert_eq!(got.pareto, want.pareto, "{label}: pareto");
+    assert_eq!(got.heat, want.heat, "{label}: heat map");
+    assert_eq!(got.breakdowns, want.breakdowns, "{label}: breakdowns");
+    assert_eq!(
+        got.client_cats, want.client_cats,
+        "{label}: client categories"
+    );
+    assert_eq!(
+        got.org_cats, want.org_cats,
+        "{label}: categories of org rows"
+    );
+    // The rates and the targets.
+    let k = &d.kpis;
+    let rate = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
+    assert_eq!(k.complaint_rate, rate(k.complaints, k.cases), "{label}");
+    assert_eq!(
+        k.compliance_per_100_recordings,
+        rate(k.compliance_findings * 100, k.recordings),
+        "{label}"
+    );
+    assert_eq!(k.targets.compliance_rate, 0.98);
+    assert_eq!(k.targets.compliance_per_100_recordings, 2.0);
+    assert_eq!(k.targets.service_standard_rate, 0.95);
+    assert_eq!(
+        d.heatmap.len(),
+        7 * 24,
+        "{label}: the heat map has every cell"
+    );
+}
+
+async fn check_everything(db: &TestDb, world: &World, filters: &[(&str, Filter)]) {
+    for (who, scope) in web_scopes() {
+        for (what, f) in filters {
+            let label = format!("{who} / {what}");
+            let want = world.list(&scope, f);
+            for limit in [7, 1_000] {
+                assert_eq!(
+                    list_all(db, &scope, f, limit).await,
+                    want,
+                    "{label}: list by {limit}"
+                );
+            }
+            check_dashboard(db, world, &label, &scope, f).await;
+            assert_eq!(
+                db.store.rule_hits(&scope, f).await.unwrap(),
+                world.rule_hits(&scope, f),
+                "{label}: rule hits"
+            );
+        }
+    }
+}
+
+async fn web_accounts_sessions_audit(db: &mut TestDb) {
+    let lead = web_user(Role::TeamLead, Some("华东"), Some("一组"), None, None);
+    let agent = web_user(Role::Agent, None, None, Some("A3"), None);
+    db.store.upsert_user(&lead, "hash-1").await.unwrap();
+    db.store.upsert_user(&agent, "hash-2").await.unwrap();
+    assert_eq!(
+        db.store.user("u_team_lead").await.unwrap(),
+        Some((lead.clone(), "hash-1".into()))
+    );
+    assert_eq!(db.store.user("nobody").await.unwrap(), None);
+    // Updated in place.
+    let mut lead2 = lead.clone();
+    lead2.display_name = "新名字".into();
+    lead2.team = Some("二组".into());
+    db.store.upsert_user(&lead2, "hash-3").await.unwrap();
+    assert_eq!(
+        db.store.user("u_team_lead").await.unwrap(),
+        Some((lead2.clone(), "hash-3".into()))
+    );
+    assert_eq!(
+        db.store.users().await.unwrap(),
+        vec![agent.clone(), lead2.clone()]
+    );
+    let json = serde_json::to_value(&agent).unwrap();
+    assert_eq!(json["role"], "agent");
+    assert!(json.get("branch").is_none());
+
+    // Sessions: found until they expire, gone when deleted.
+    let now = ts("2026-03-01T00:00:00Z");
+    let later = ts("2026-03-01T08:00:00Z");
+    db.store
+        .create_session("tok-1", "u_team_lead", "csrf-1", later)
+        .await
+        .unwrap();
+    db.store
+        .create_session("tok-2", "u_agent", "csrf-2", later)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.session("tok-1", now).await.unwrap(),
+        Some((lead2.clone(), "csrf-1".into()))
+    );
+    assert_eq!(
+        db.store.session("tok-1", later).await.unwrap(),
+        None,
+        "expired at expires_at"
+    );
+    assert_eq!(db.store.session("nope", now).await.unwrap(), None);
+    db.store.delete_session("tok-1").await.unwrap();
+    assert_eq!(db.store.session("tok-1", now).await.unwrap(), None);
+    assert_eq!(
+        db.store.session("tok-2", now).await.unwrap(),
+        Some((agent.clone(), "csrf-2".into()))
+    );
+    // Expired sessions are purged on request.
+    db.store
+        .create_session("tok-3", "u_agent", "csrf-3", ts("2026-03-02T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store
+            .purge_sessions(ts("2026-03-01T12:00:00Z"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(db.store.session("tok-2", now).await.unwrap(), None);
+    assert!(
+        db.store
+            .session("tok-3", ts("2026-03-01T12:00:00Z"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // Login failures by username and by address since an instant; successes do not count.
+    let t = |m: i64| Timestamp::from_millisecond(1_772_323_200_000 + m * 60_000).unwrap();
+    for (m, user, addr, ok) in [
+        (0, "u_agent", "10.0.0.1", false),
+        (1, "u_agent", "10.0.0.1", false),
+        (2, "u_agent", "10.0.0.2", false),
+        (3, "u_agent", "10.0.0.1", true),
+        (4, "other", "10.0.0.1", false),
+        (20, "u_agent", "10.0.0.1", false),
+    ] {
+        db.store.record_login(user, addr, ok, t(m)).await.unwrap();
+    }
+    assert_eq!(
+        db.store
+            .login_failures("u_agent", "10.0.0.1", t(0))
+            .await
+            .unwrap(),
+        (4, 4)
+    );
+    assert_eq!(
+        db.store
+            .login_failures("u_agent", "10.0.0.1", t(2))
+            .await
+            .unwrap(),
+        (2, 2)
+    );
+    assert_eq!(
+        db.store
+            .login_failures("u_agent", "10.0.0.9", t(5))
+            .await
+            .unwrap(),
+        (1, 0)
+    );
+    assert_eq!(
+        db.store
+            .login_failures("nobody", "10.0.0.1", t(30))
+            .await
+            .unwrap(),
+        (0, 0)
+    );
+
+    // The audit log, newest first.
+    for (m, action, role) in [
+        (0, "login", Some(Role::Agent)),
+        (1, "view_transcript", Some(Role::Agent)),
+        (2, "play_recording", Some(Role::Agent)),
+        (3, "login_failed", None),
+    ] {
+        db.store
+            .audit(&AuditEvent {
+                at: t(m),
+                username: "u_agent".into(),
+                role,
+                action: action.into(),
+                object: format!("W00{m}"),
+                addr: "10.0.0.1".into(),
+            })
+            .await
+            .unwrap();
+    }
+    let log = db.store.audit_log(3).await.unwrap();
+    assert_eq!(
+        log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["login_failed", "play_recording", "view_transcript"]
+    );
+    assert_eq!(log[0].role, None);
+    assert_eq!(log[1].role, Some(Role::Agent));
+    assert_eq!(log[1].at, t(2));
+    assert_eq!(log[1].object, "W002");
+    assert_eq!(db.store.audit_log(100).await.unwrap().len(), 4);
+}
+
+async fn web_scopes_filters_paging(db: &mut TestDb) {
+    let world = web_world(db).await;
+    check_everything(db, &world, &web_filters()).await;
+
+    // What each scope holds, spelled out.
+    let count = |who: &str| {
+        let scope = web_scopes().into_iter().find(|(w, _)| *w == who).unwrap().1;
+        world.list(&scope, &Filter::default()).len()
+    };
+    assert_eq!(count("admin"), 120);
+    assert_eq!(count("team_lead"), 48, "A1 and A2");
+    assert_eq!(count("agent"), 24);
+    assert_eq!(count("client_auditor"), 60);
+    assert_eq!(count("team_lead_without_team"), 0);
+
+    // A filter outside the scope finds nothing; it never widens the scope.
+    let agent = Scope::of(&web_user(Role::Agent, None, None, Some("A3"), None));
+    for f in [
+        Filter {
+            agent_id: Some("A1".into()),
+            ..Filter::default()
+        },
+        Filter {
+            client: Some("C1".into()),
+            ..Filter::default()
+        },
+        Filter {
+            branch: Some("华南".into()),
+            ..Filter::default()
+        },
+    ] {
+        let page = db
+            .store
+            .list_interactions(&agent, &f, None, 50)
+            .await
+            .unwrap();
+        assert!(page.items.is_empty() && page.next_cursor.is_none());
+        assert_eq!(
+            db.store
+                .dashboard(&agent, &f)
+                .await
+                .unwrap()
+                .kpis
+                .interactions,
+            0
+        );
+    }
+
+    // A list item, as the API returns it.
+    let admin = Scope::all();
+    let page = db
+        .store
+        .list_interactions(
+            &admin,
+            &Filter {
+                agent_id: Some("A1".into()),
+                kind: Some("call".into()),
+                ..Filter::default()
+            },
+            None,
+            200,
+        )
+        .await
+        .unwrap();
+    let item = page.items.iter().find(|i| i.id == "W015").expect("W015");
+    assert_eq!(item.started_at, "2026-03-02T15:07:00+08:00");
+    assert_eq!(item.local_date, "2026-03-02");
+    assert_eq!(
+        (
+            item.agent_name.as_deref(),
+            item.branch.as_deref(),
+            item.team.as_deref()
+        ),
+        (Some("张一"), Some("华东"), Some("一组"))
+    );
+    assert_eq!(
+        (
+            item.client.as_str(),
+            item.case_id.as_str(),
+            item.kind.as_str()
+        ),
+        ("C1", "K1", "call")
+    );
+    assert_eq!(item.outcome.as_deref(), Some("no_answer"));
+    assert_eq!(item.party.as_deref(), None);
+    // n = 15: 15 % 7 = 1 → one threat finding at level 4: failed.
+    assert_eq!(
+        (item.score, item.passed, item.finding_count, item.max_level),
+        (Some(84.0), Some(false), 1, 4)
+    );
+    assert_eq!(item.categories, ["threat"]);
+    let json = serde_json::to_value(item).unwrap();
+    for k in [
+        "id",
+        "kind",
+        "started_at",
+        "local_date",
+        "agent_id",
+        "agent_name",
+        "branch",
+        "team",
+        "client",
+        "case_id",
+        "score",
+        "passed",
+        "finding_count",
+        "max_level",
+        "categories",
+    ] {
+        assert!(json.get(k).is_some(), "{k}");
+    }
+    // An uninspected one; a contact in New York: its local date and offset.
+    let all = list_all(db, &admin, &Filter::default(), 500).await;
+    let page = db
+        .store
+        .list_interactions(
+            &admin,
+            &Filter {
+                agent_id: Some("A4".into()),
+                ..Filter::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    let w038 = page.items.iter().find(|i| i.id == "W038").unwrap();
+    assert_eq!(
+        (w038.score, w038.passed, w038.finding_count),
+        (None, None, 0)
+    );
+    // W000: 2026-03-01 08:00 in Shanghai is the evening before in New York.
+    let page = db
+        .store
+        .list_interactions(
+            &admin,
+            &Filter {
+                agent_id: Some("A1".into()),
+                ..Filter::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    let w000 = page.items.iter().find(|i| i.id == "W000").unwrap();
+    assert_eq!(w000.started_at, "2026-02-28T19:00:00-05:00");
+    assert_eq!(w000.local_date, "2026-02-28");
+    let feb = Filter {
+        to: Some(day("2026-02-28")),
+        ..Filter::default()
+    };
+    assert_eq!(list_all(db, &admin, &feb, 10).await, ["W000"]);
+
+    // Paging is stable under equal started_at (every instant has two interactions).
+    let mut ties = 0;
+    for w in all.windows(2) {
+        let a: usize = w[0][1..].parse().unwrap();
+        let b: usize = w[1][1..].parse().unwrap();
+        if a / 2 == b / 2 {
+            ties += 1;
+        }
+    }
+    assert!(ties > 10, "{ties}");
+    for limit in [1, 2, 3] {
+        assert_eq!(list_all(db, &admin, &Filter::default(), limit).await, all);
+    }
+    // A cursor this store did not hand out.
+    let e = db
+        .store
+        .list_interactions(&admin, &Filter::default(), Some("not a cursor"), 10)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "store.bad_cursor");
+
+    // The dashboard's shape.
+    let f = Filter {
+        from: Some(day("2026-03-01")),
+        to: Some(day("2026-03-06")),
+        ..Filter::default()
+    };
+    let d = db.store.dashboard(&admin, &f).await.unwrap();
+    assert_eq!(d.trend.len(), 6, "one row per day of the range");
+    assert_eq!(d.trend[0].date, "2026-03-01");
+    assert_eq!(d.trend[0].drill, "from=2026-03-01&to=2026-03-01");
+    let threat4 = d
+        .pareto
+        .iter()
+        .find(|p| p.category == "threat" && p.level == 4)
+        .unwrap();
+    assert_eq!(threat4.title.as_deref(), Some("威胁恐吓"));
+    assert_eq!(threat4.kind, zhijian_store::CategoryClass::Compliance);
+    assert_eq!(
+        threat4.drill,
+        "from=2026-03-01&to=2026-03-06&category=threat&level=4"
+    );
+    let custom = d
+        .pareto
+        .iter()
+        .find(|p| p.category == "client_rule_x")
+        .unwrap();
+    assert_eq!(
+        (custom.title.as_deref(), custom.kind),
+        (None, zhijian_store::CategoryClass::Other)
+    );
+    assert_eq!(
+        d.breakdowns
+            .tenure
+            .iter()
+            .map(|r| r.key.as_str())
+            .collect::<Vec<_>>(),
+        ["lt3", "3to12", "gt12", "unknown"]
+    );
+    let team = d
+        .breakdowns
+        .team
+        .iter()
+        .find(|r| r.key == "华东/一组")
+        .unwrap();
+    assert_eq!(
+        team.drill.as_deref(),
+        Some("from=2026-03-01&to=2026-03-06&branch=%E5%8D%8E%E4%B8%9C&team=%E4%B8%80%E7%BB%84")
+    );
+    assert_eq!(
+        d.breakdowns.branch.last().unwrap().key,
+        "unknown",
+        "A9 is not in the agents table"
+    );
+    let c1 = d.breakdowns.client.iter().find(|r| r.key == "C1").unwrap();
+    assert_eq!(c1.label, "甲银行");
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["filter"]["from"], "2026-03-01");
+    assert!(json["filter"]["agent"].is_null());
+    assert!(json["kpis"]["targets"]["compliance_rate"].is_number());
+}
+
+async fn web_rollups_stay_exact(db: &mut TestDb) {
+    let mut world = web_world(db).await;
+    let filters: Vec<(&str, Filter)> = web_filters()
+        .into_iter()
+        .filter(|(w, _)| {
+            [
+                "none",
+                "from..to",
+                "client",
+                "team",
+                "agent not in the agents table",
+                "category+level",
+                "status failed",
+            ]
+            .contains(w)
+        })
+        .collect();
+    check_everything(db, &world, &filters).await;
+
+    // Re-inspection with another pack: different findings for a third of the interactions.
+    let items: Vec<(String, Inspection)> = (0..120)
+        .step_by(3)
+        .map(|n| {
+            let id = format!("W{n:03}");
+            let mut ins = web_interaction(n + 1)
+                .1
+                .unwrap_or_else(|| web_interaction(n + 2).1.unwrap());
+            ins.result.id = id.clone();
+            ins.pack = "cn-default@2026.12.0".into();
+            (id, ins)
+        })
+        .collect();
+    db.store.write_inspections(&items).await.unwrap();
+    world.reinspect(&items);
+    check_everything(db, &world, &filters).await;
+
+    // Changed records: another agent, channel, outcome, instant (another day), client; some
+    // lose their inspection, some get a new one; an unchanged one gets one only if it had none.
+    let mut changes = Vec::new();
+    for n in [1, 2, 5, 16, 27, 38, 49, 60, 71, 82, 93] {
+        let (r, ins) = web_interaction(n);
+        let mut i = interaction(&r).clone();
+        match n % 4 {
+            0 => i.agent_id = "A1".into(),
+            1 => {
+                i.started_at = ts("2026-03-07T23:30:00+08:00");
+                i.client = "C2".into();
+            }
+            2 => i.outcome = Some(zhijian_domain::Outcome::Busy),
+            _ => i.kind = zhijian_domain::Channel::Note,
+        }
+        let ins = if n % 3 == 0 {
+            None
+        } else {
+            ins.or_else(|| web_interaction(n + 1).1)
+        };
+        changes.push((Record::Interaction(Box::new(i)), ins));
+    }
+    // Unchanged records: W104 has no inspection (104 % 11 == 5) and gets the one given; W000
+    // keeps its own.
+    let given = web_interaction(1).1;
+    changes.push((web_interaction(104).0, given.clone()));
+    changes.push((web_interaction(0).0, given));
+    let w000 = world.inspections["W000"].clone();
+    assert!(!world.inspections.contains_key("W104"));
+    web_write(db, &mut world, changes).await;
+    assert!(world.inspections.contains_key("W104"));
+    assert_eq!(world.inspections["W000"], w000);
+    check_everything(db, &world, &filters).await;
+
+    // A case changes stage (its interactions move between stage rows); a case record arrives
+    // for interactions that had only their own stage; an agent record arrives for A9.
+    let updates = vec![
+        rec(
+            r#"{"kind":"case","id":"K1","client":"C1","stage":"M3","agent_id":"A1","opened_on":"2026-01-01"}"#,
+        ),
+        rec(r#"{"kind":"case","id":"K5","client":"C1","stage":"委外","agent_id":"A9"}"#),
+        rec(
+            r#"{"kind":"agent","id":"A9","name":"新人","branch":"华南","team":"二组","region":"广州","hired_on":"2026-02-15"}"#,
+        ),
+        rec(
+            r#"{"kind":"complaint","id":"T5","case_id":"K5","source":"client","received_at":"2026-03-03T03:00:00Z"}"#,
+        ),
+    ];
+    web_write(
+        db,
+        &mut world,
+        updates.into_iter().map(|r| (r, None)).collect(),
+    )
+    .await;
+    check_everything(db, &world, &filters).await;
+
+    // The same batches again change nothing.
+    let before: Vec<Summary> = futures_dashboards(db).await;
+    let again: Vec<(Record, Option<Inspection>)> = (0..120).map(web_interaction).collect();
+    // Write only those the oracle still holds unchanged (the changed ones would be changed back).
+    let unchanged: Vec<(Record, Option<Inspection>)> = again
+        .into_iter()
+        .filter(|(r, _)| world.records.get(&oracle::key(r)) == Some(r))
+        .collect();
+    web_write(db, &mut world, unchanged).await;
+    assert_eq!(futures_dashboards(db).await, before);
+
+    // Rebuilding the read models from the records gives the same answers.
+    db.store.rebuild_read_models().await.unwrap();
+    assert_eq!(futures_dashboards(db).await, before);
+    check_everything(db, &world, &filters).await;
+    // And so does a reopened store.
+    db.reopen().await;
+    assert_eq!(futures_dashboards(db).await, before);
+    // A store whose read models were derived by another version (or not at all: a store
+    // written before schema version 2) is rebuilt when it is opened.
+    raw_exec(
+        db,
+        &[
+            "DELETE FROM web_meta",
+            "DELETE FROM roll_int",
+            "DELETE FROM web_facts",
+        ],
+    )
+    .await;
+    db.reopen().await;
+    assert_eq!(futures_dashboards(db).await, before);
+    check_everything(db, &world, &filters).await;
+}
+
+/// Run statements on the store's database directly (outside the store).
+async fn raw_exec(db: &TestDb, sql: &[&str]) {
+    match &db.store {
+        Store::Sqlite(_) => {
+            let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+            for s in sql {
+                sqlx::query(sqlx::AssertSqlSafe(s.to_string()))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            pool.close().await;
+        }
+        Store::Postgres(_) => {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            for s in sql {
+                sqlx::query(sqlx::AssertSqlSafe(s.to_string()))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            pool.close().await;
+        }
+    }
+}
+
+/// The dashboards of every scope, unfiltered.
+async fn futures_dashboards(db: &TestDb) -> Vec<Summary> {
+    let mut out = Vec::new();
+    for (_, scope) in web_scopes() {
+        out.push(Summary::of(
+            &db.store
+                .dashboard(&scope, &Filter::default())
+                .await
+                .unwrap(),
+        ));
+    }
+    out
+}
+
+async fn web_detail_and_history(db: &mut TestDb) {
+    let world = web_world(db).await;
+    let admin = Scope::all();
+    // W001: agent A2, case K2 (contact P-K2 not stored), connected call with a recording?
+    // n = 1: 1 % 8 == 1 → no recording; 1 % 7 == 1 → a threat finding on segment 2.
+    let d = db
+        .store
+        .interaction_detail(&admin, "W001")
+        .await
+        .unwrap()
+        .expect("W001");
+    assert_eq!(d.interaction.id, "W001");
+    assert_eq!(d.interaction, *interaction(&web_interaction(1).0));
+    assert_eq!(d.recording_url, None);
+    let ins = d.inspection.as_ref().unwrap();
+    assert_eq!(
+        (ins.pack.as_str(), ins.passed, ins.score),
+        ("cn-default@2026.11.1", false, 84.0)
+    );
+    assert_eq!(ins.findings.len(), 1);
+    let f = &ins.findings[0];
+    assert_eq!(
+        (f.rule.as_str(), f.category.as_str(), f.level),
+        ("threat.jail", "threat", 4)
+    );
+    assert_eq!((f.segment, f.start, f.end), (Some(2), Some(10), Some(17)));
+    assert_eq!(
+        (f.t_start, f.t_end),
+        (Some(5.0), Some(9.5)),
+        "the segment's time span"
+    );
+    assert_eq!(f.title.as_deref(), Some("威胁恐吓"));
+    assert_eq!(f.kind, zhijian_store::CategoryClass::Compliance);
+    assert_eq!(d.agent.as_ref().map(|a| a.name.as_str()), Some("张二"));
+    assert_eq!(d.case.as_ref().and_then(|c| c.stage.as_deref()), Some("M2"));
+    assert_eq!(d.contact, None);
+    assert_eq!(
+        d.complaints
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        ["T4"]
+    );
+    // W010: A1, K1 (contact P-K1 stored), a recording, complaint T1.
+    let d = db
+        .store
+        .interaction_detail(&admin, "W010")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        d.recording_url.as_deref(),
+        Some("/api/interactions/W010/recording")
+    );
+    assert_eq!(d.contact.as_ref().map(|c| c.id.as_str()), Some("P-K1"));
+    assert_eq!(
+        d.complaints
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        ["T1"]
+    );
+    // History: the same person within ± 1 day, oldest first, this one included.
+    let me = world.ixs().into_iter().find(|i| i.id == "W010").unwrap();
+    let mut want: Vec<(i64, String)> = world
+        .ixs()
+        .into_iter()
+        .filter(|i| {
+            i.person_key == me.person_key && (i.started_at - me.started_at).abs() <= 86_400_000
+        })
+        .map(|i| (i.started_at, i.id))
+        .collect();
+    want.sort();
+    let want: Vec<String> = want.into_iter().map(|(_, id)| id).collect();
+    assert!(want.len() > 1, "{want:?}");
+    assert_eq!(
+        d.history.iter().map(|i| i.id.clone()).collect::<Vec<_>>(),
+        want
+    );
+    // Unknown id: none.
+    assert!(
+        db.store
+            .interaction_detail(&admin, "nope")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Scope: in scope → some, out of scope → none, for every role.
+    for (who, scope) in web_scopes() {
+        for ix in world.ixs() {
+            let got = db.store.interaction_detail(&scope, &ix.id).await.unwrap();
+            let visible = world.matches(&ix, &scope, &Filter::default());
+            assert_eq!(got.is_some(), visible, "{who}: {}", ix.id);
+            if let Some(d) = got {
+                for h in &d.history {
+                    let hx = world.ixs().into_iter().find(|i| i.id == h.id).unwrap();
+                    assert!(
+                        world.matches(&hx, &scope, &Filter::default()),
+                        "{who}: history {}",
+                        h.id
+                    );
+                }
+            }
+        }
+    }
+    let json = serde_json::to_value(
+        db.store
+            .interaction_detail(&admin, "W001")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    for k in [
+        "interaction",
+        "inspection",
+        "agent",
+        "case",
+        "history",
+        "complaints",
+    ] {
+        assert!(json.get(k).is_some(), "{k}");
+    }
+    assert_eq!(json["inspection"]["findings"][0]["start"], 10);
 }

@@ -65,8 +65,8 @@ impl Backend {
         }
     }
 
-    pub async fn store(&self) -> Store {
-        Store::open(&self.url()).await.expect("open store")
+    pub async fn store(&self) -> std::sync::Arc<Store> {
+        std::sync::Arc::new(Store::open(&self.url()).await.expect("open store"))
     }
 
     pub async fn cleanup(&self) {
