@@ -1,6 +1,7 @@
 //! The web read models, once for both backends: scope resolution, the interaction list (keyset
-//! paging over the covering indexes of the facts and pairs), the interaction detail, the dashboard (from the daily rollups,
-//! or from the facts rows when a filter needs single interactions) and rule hits.
+//! paging over the covering indexes of `web_facts`, or the findings' category index), the
+//! interaction detail, the dashboard (from the daily rollups, or from the facts rows when a
+//! filter needs single interactions) and rule hits.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

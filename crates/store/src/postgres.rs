@@ -69,6 +69,11 @@ impl PgStore {
             target: target.clone(),
             reason: e.to_string(),
         };
+        // Statements are prepared and cached per connection; after five runs PostgreSQL may
+        // switch to a generic plan, which for the read models' queries (`agent_id = ANY($1)`
+        // with a date range) can be an index scan per agent, ten times slower. Plan each run
+        // with its values (planning these statements costs well under a millisecond).
+        let opts = opts.options([("plan_cache_mode", "force_custom_plan")]);
         // One direct connection first: a wrong host, port or password fails at once instead
         // of after the pool's acquire timeout.
         let first = opts.connect().await.map_err(connect_err)?;

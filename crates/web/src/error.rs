@@ -94,6 +94,14 @@ impl ApiError {
 
 impl From<zhijian_store::StoreError> for ApiError {
     fn from(e: zhijian_store::StoreError) -> ApiError {
+        // A cursor the client sent that the store cannot read is the client's error.
+        if e.code() == "store.bad_cursor" {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "input.invalid_argument",
+                "cursor: not a cursor this server issued",
+            );
+        }
         ApiError::internal(format_args!("[{}] {e}", e.code()))
     }
 }
