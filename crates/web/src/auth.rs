@@ -315,6 +315,8 @@ pub async fn login(
         }
     };
     st.store.record_login(&username, &addr, true, now).await?;
+    // Expired sessions are never served; a login is a cheap moment to reclaim their rows.
+    st.store.purge_sessions(now).await?;
     let token = random_token();
     let csrf = random_token();
     let expires = now
