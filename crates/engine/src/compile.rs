@@ -273,6 +273,8 @@ pub struct PartyLists {
     pub signals: Vec<(zhijian_domain::Party, ListId)>,
     pub debtor: ListId,
     pub handover: ListId,
+    /// See `PartyDef::debtor_asked`.
+    pub debtor_asked: ListId,
 }
 
 /// The compiled pack.
@@ -739,10 +741,12 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
     }
     let debtor = top.list_opt("party.debtor", &pd.debtor);
     let handover = top.list_opt("party.handover", &pd.handover);
+    let debtor_asked = top.list_opt("party.debtor_asked", &pd.debtor_asked);
     let party = PartyLists {
         signals,
         debtor,
         handover,
+        debtor_asked,
     };
 
     // Scorecard.

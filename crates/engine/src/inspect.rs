@@ -904,11 +904,17 @@ fn assign_parties(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
     let mut phase_start = 0;
     let mut phase_default = base;
     let mut phase_signal: Option<Party> = None;
+    // Has the agent asked for the debtor in person in this phase?
+    let mut asked = false;
     let n = sc.segs.len();
     for k in 0..n {
         let s = &sc.segs[k];
         let mut handover = false;
-        if s.speaker == Speaker::Customer {
+        if s.speaker == Speaker::Agent {
+            asked |= sc.hits[s.hits.0..s.hits.1]
+                .iter()
+                .any(|h| h.list == pl.debtor_asked);
+        } else if s.speaker == Speaker::Customer {
             let hits = &sc.hits[s.hits.0..s.hits.1];
             // Non-debtor self-identification beats "是我" inside it; the last one wins.
             let mut best: Option<(u32, Party)> = None;
@@ -919,7 +925,10 @@ fn assign_parties(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
                     best = Some((h.end, *p));
                 }
             }
-            if best.is_none() && hits.iter().any(|h| h.list == pl.debtor) {
+            if best.is_none()
+                && (phase_default.is_debtor() || asked)
+                && hits.iter().any(|h| h.list == pl.debtor)
+            {
                 best = Some((0, Party::Debtor));
             }
             if let Some((_, p)) = best {
@@ -939,6 +948,7 @@ fn assign_parties(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
                 Party::Debtor
             };
             phase_signal = None;
+            asked = false;
         }
     }
 }

@@ -119,6 +119,11 @@ pub struct PartyDef {
     /// The phone is handed to someone else ("我叫他来接").
     #[serde(default)]
     pub handover: Vec<String>,
+    /// Agent phrases that ask for the debtor in person ("请问是张伟本人吗"). When the dialler
+    /// recorded someone other than the debtor, a bare "是我" only makes the speaker the debtor
+    /// after such a question: to "请问您是施先生吗" the emergency contact answers "是我" too.
+    #[serde(default)]
+    pub debtor_asked: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
