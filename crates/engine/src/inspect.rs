@@ -644,9 +644,10 @@ impl<'a> Call<'a> {
                             stated.extend(e.value.map(|v| (e.start, h.end as usize, v)));
                         }
                     }
-                    if let Some(&(st, en, v)) = stated
-                        .iter()
-                        .find(|(st, en, v)| (v - balance).abs() > tol && self.keep(r, s, *st, *en))
+                    if let Some(&(st, en, v)) = stated.iter().find(|(st, en, v)| {
+                        !amount_fits(&self.text[*st..*en], &self.text[*en..], *v, balance, tol)
+                            && self.keep(r, s, *st, *en)
+                    })
                     {
                         out.push(self.finding(
                             r,
@@ -786,6 +787,33 @@ pub(crate) fn rule_finding(
         span: None,
         deduction: r.deduction,
     }
+}
+
+/// Does the amount `v`, stated as `stated` (the cue and the amount) and followed by `rest`,
+/// agree with `balance`? "七千七百多" / "三千来块" / "一万余元" state a lower bound up to the
+/// next step of their last digit (7,700–7,800); "八千左右" / "大概八千" / "将近八千" a rounded
+/// figure (within that step or 5 %). Anything else must be within `tol`.
+pub(crate) fn amount_fits(stated: &str, rest: &str, v: f64, balance: f64, tol: f64) -> bool {
+    if (v - balance).abs() <= tol {
+        return true;
+    }
+    let mut step = 1.0;
+    let mut n = v.round() as i64;
+    while n != 0 && n % 10 == 0 {
+        n /= 10;
+        step *= 10.0;
+    }
+    let next: String = rest.chars().take(3).collect();
+    let tail = stated.chars().last();
+    if matches!(tail, Some('多' | '余' | '来')) || next.starts_with(['多', '余', '来']) {
+        return step > 1.0 && balance >= v - tol && balance < v + step + tol;
+    }
+    let rounded = next.starts_with("左右")
+        || next.trim_start_matches(['元', '块']).starts_with("左右")
+        || ["大概", "大约", "约", "差不多", "将近", "接近", "快"]
+            .iter()
+            .any(|w| stated.contains(w));
+    rounded && (v - balance).abs() <= step.max(v.abs() * 0.05) + tol
 }
 
 pub(crate) fn fmt_yuan(v: f64) -> String {
