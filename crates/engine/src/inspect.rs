@@ -647,8 +647,7 @@ impl<'a> Call<'a> {
                     if let Some(&(st, en, v)) = stated.iter().find(|(st, en, v)| {
                         !amount_fits(&self.text[*st..*en], &self.text[*en..], *v, balance, tol)
                             && self.keep(r, s, *st, *en)
-                    })
-                    {
+                    }) {
                         out.push(self.finding(
                             r,
                             s,
