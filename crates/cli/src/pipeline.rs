@@ -9,8 +9,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use zhijian_domain::{InspectionResult, Record, RecordError, parse_record};
+use zhijian_domain::{InspectionResult, Record, RecordError};
 use zhijian_engine::{Engine, IndexBuilder};
+use zhijian_service::source::{JsonLines, Rejection};
 
 use crate::CliError;
 
@@ -83,43 +84,17 @@ impl Input {
         }
     }
 
-    fn reader(&mut self) -> Result<BufReader<&File>, CliError> {
+    /// The rows from the start (the service's JSON Lines reader: BOM, CR, blank lines, located
+    /// rejections).
+    fn rows(&mut self) -> Result<JsonLines<&File>, CliError> {
         let f: &File = match self {
             Input::File(f) => f,
             Input::Spooled(t) => t.as_file(),
         };
         let mut r = f;
         r.seek(SeekFrom::Start(0))?;
-        Ok(BufReader::with_capacity(1 << 20, f))
+        Ok(JsonLines::with_capacity(1 << 20, f))
     }
-}
-
-/// Call `f(line_number, parsed)` for every non-blank line. Never fails on content: invalid UTF-8
-/// and malformed JSON arrive as `Err`.
-pub fn for_each_line<R: Read>(
-    r: BufReader<R>,
-    mut f: impl FnMut(usize, Result<Record, RecordError>),
-) -> std::io::Result<()> {
-    for_each_raw(r, |n, bytes| {
-        let bytes = if n == 1 {
-            bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-        } else {
-            bytes
-        };
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return;
-        }
-        match std::str::from_utf8(bytes) {
-            Ok(s) => f(n, parse_record(s)),
-            Err(e) => f(
-                n,
-                Err(RecordError {
-                    field: String::new(),
-                    message: format!("not valid UTF-8 (byte {})", e.valid_up_to()),
-                }),
-            ),
-        }
-    })
 }
 
 /// Inspect `input` into `output`; `on_result` sees every result (used by eval and demo).
@@ -138,14 +113,16 @@ pub fn inspect_file(
         })?)),
         None => None,
     };
-    let mut raw_lines: Vec<usize> = Vec::new();
 
-    // Pass 1: validate and index.
+    // Pass 1: validate and index; rejected lines go to the rejects file with their raw text, so
+    // nothing is lost.
     let mut builder = IndexBuilder::new();
     let mut ordinal = 0u32;
-    for_each_line(src.reader()?, |n, rec| {
+    let mut rows = src.rows()?;
+    while let Some(row) = rows.read_row()? {
+        let n = row.line as usize;
         summary.lines = n;
-        match rec {
+        match row.record {
             Ok(Record::Interaction(i)) => {
                 builder.add(engine, ordinal, &i);
                 ordinal += 1;
@@ -155,32 +132,26 @@ pub fn inspect_file(
                 summary.flags += 1;
             }
             Ok(_) => summary.context += 1,
-            Err(error) => {
+            Err(Rejection { field, reason }) => {
                 summary.rejected += 1;
-                raw_lines.push(n);
+                if let Some(w) = rejects_out.as_mut() {
+                    let line = serde_json::json!({
+                        "file": input, "line": n, "field": field, "error": reason, "raw": row.raw,
+                    });
+                    writeln!(w, "{line}")?;
+                }
                 if summary.first_rejects.len() < 20 {
+                    let error = RecordError {
+                        field,
+                        message: reason,
+                    };
                     summary.first_rejects.push(Reject { line: n, error });
                 }
             }
         }
-    })?;
+    }
     let index = builder.finish(engine);
-
-    // The rejects file gets the raw line too, so nothing is lost.
     if let Some(w) = rejects_out.as_mut() {
-        let mut k = 0;
-        for_each_raw(src.reader()?, |n, raw| {
-            if raw_lines.get(k) == Some(&n) {
-                k += 1;
-                let err = parse_record(&String::from_utf8_lossy(raw)).err();
-                let (field, message) = err.map(|e| (e.field, e.message)).unwrap_or_default();
-                let line = serde_json::json!({
-                    "file": input, "line": n, "field": field, "error": message,
-                    "raw": String::from_utf8_lossy(raw),
-                });
-                let _ = writeln!(w, "{line}");
-            }
-        })?;
         w.flush()?;
     }
 
@@ -195,40 +166,34 @@ pub fn inspect_file(
         ))
     };
     let mut ordinal = 0u32;
-    let mut io_err = None;
-    for_each_line(src.reader()?, |_, rec| {
-        if let Ok(Record::Interaction(i)) = rec {
-            let result = engine.inspect_with(&i, &index, ordinal);
-            ordinal += 1;
-            summary.interactions += 1;
-            summary.findings += result.findings.len();
-            summary.failed += usize::from(!result.passed);
-            for f in &result.findings {
-                *summary
-                    .by_category
-                    .entry(f.category.as_str().to_string())
-                    .or_default() += 1;
-            }
-            on_result(&result);
-            if io_err.is_none()
-                && let Err(e) = serde_json::to_writer(&mut out, &result)
-                    .map_err(std::io::Error::from)
-                    .and_then(|_| out.write_all(b"\n"))
-            {
-                io_err = Some(e);
-            }
+    let mut rows = src.rows()?;
+    while let Some(row) = rows.read_row()? {
+        let Ok(Record::Interaction(i)) = row.record else {
+            continue;
+        };
+        let result = engine.inspect_with(&i, &index, ordinal);
+        ordinal += 1;
+        summary.interactions += 1;
+        summary.findings += result.findings.len();
+        summary.failed += usize::from(!result.passed);
+        for f in &result.findings {
+            *summary
+                .by_category
+                .entry(f.category.as_str().to_string())
+                .or_default() += 1;
         }
-    })?;
-    if let Some(e) = io_err {
-        return Err(e.into());
+        on_result(&result);
+        serde_json::to_writer(&mut out, &result).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")?;
     }
     out.flush()?;
     Ok(summary)
 }
 
-fn for_each_raw<R: Read>(
+/// Lines of a small UTF-8 text file (labels), with line numbers; blank lines skipped.
+pub fn for_each_raw_lines<R: Read>(
     mut r: BufReader<R>,
-    mut f: impl FnMut(usize, &[u8]),
+    mut f: impl FnMut(usize, &str),
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     let mut n = 0;
@@ -239,19 +204,9 @@ fn for_each_raw<R: Read>(
         }
         n += 1;
         let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        f(n, bytes.strip_suffix(b"\r").unwrap_or(bytes));
-    }
-}
-
-/// Lines of a small UTF-8 text file (labels), with line numbers; blank lines skipped.
-pub fn for_each_raw_lines<R: Read>(
-    r: BufReader<R>,
-    mut f: impl FnMut(usize, &str),
-) -> std::io::Result<()> {
-    for_each_raw(r, |n, raw| {
-        let s = String::from_utf8_lossy(raw);
+        let s = String::from_utf8_lossy(bytes.strip_suffix(b"\r").unwrap_or(bytes));
         if !s.trim().is_empty() {
             f(n, &s);
         }
-    })
+    }
 }

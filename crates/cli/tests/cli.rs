@@ -268,3 +268,34 @@ fn generate_is_deterministic_and_writes_labels() {
     let labels = std::fs::read_to_string(dir.path().join("a.labels.jsonl")).unwrap();
     assert!(labels.lines().count() >= 60);
 }
+
+#[test]
+fn inspect_reads_bom_crlf_and_blank_lines_from_stdin_and_counts_physical_lines() {
+    // A byte-order mark, Windows line ends, blank lines, a bad line 4 and no final newline.
+    let mut input = b"\xEF\xBB\xBF".to_vec();
+    input.extend_from_slice(GOOD.as_bytes());
+    input.extend_from_slice(b"\r\n\r\n  \r\n{\"id\":\"x\"}\r\n");
+    input.extend_from_slice(GOOD2.as_bytes());
+    let out = zhijian(&["inspect"], Some(&input));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let ids: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+        .collect();
+    assert_eq!(ids, vec!["\"ok-1\"", "\"ok-2\""]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("<stdin>:4: "), "{stderr}");
+    assert!(
+        stderr.contains("inspected 2 interactions (0 flags, 0 context records) from 5 lines"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unreadable_input_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.jsonl");
+    let out = zhijian(&["inspect", "--input", missing.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("input.unreadable"));
+}

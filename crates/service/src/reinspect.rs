@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use zhijian_domain::{InspectionResult, Timestamp};
+use zhijian_domain::{InspectionResult, Interaction, Timestamp};
 use zhijian_engine::{Engine, IndexBuilder};
-use zhijian_store::{Inspection, ScanFilter, Store};
+use zhijian_store::{Inspection, ScanFilter, Store, StoreError};
 
 use crate::ServiceError;
 
@@ -114,19 +114,11 @@ pub async fn reinspect(
         builder.add_flag(&f);
     }
     let mut ordinal = 0u32;
-    let mut after: Option<String> = None;
-    loop {
-        let rows = store
-            .scan_interactions(&wide, after.as_deref(), page)
-            .await?;
-        let Some((last, _)) = rows.last() else { break };
-        after = Some(last.id.clone());
+    let mut pages = Pages::new(store, &wide, page);
+    while let Some(rows) = pages.next_page().await? {
         for (i, _) in &rows {
             builder.add(engine, ordinal, i);
             ordinal += 1;
-        }
-        if rows.len() < page {
-            break;
         }
     }
     let index = builder.finish(engine);
@@ -139,14 +131,8 @@ pub async fn reinspect(
     };
     let now = Timestamp::now();
     let mut ordinal = 0u32;
-    let mut after: Option<String> = None;
-    loop {
-        let rows = store
-            .scan_interactions(&wide, after.as_deref(), page)
-            .await?;
-        let Some((last, _)) = rows.last() else { break };
-        after = Some(last.id.clone());
-        let full = rows.len() >= page;
+    let mut pages = Pages::new(store, &wide, page);
+    while let Some(rows) = pages.next_page().await? {
         let mut writes = Vec::new();
         for (i, before) in rows {
             let ord = ordinal;
@@ -226,10 +212,47 @@ pub async fn reinspect(
         if !writes.is_empty() {
             store.write_inspections(&writes).await?;
         }
-        if !full {
-            break;
-        }
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// The stored interactions in `filter` (with their current inspections), page by page in id
+/// order (keyset paging).
+struct Pages<'a> {
+    store: &'a Store,
+    filter: &'a ScanFilter,
+    page: usize,
+    after: Option<String>,
+    done: bool,
+}
+
+impl<'a> Pages<'a> {
+    fn new(store: &'a Store, filter: &'a ScanFilter, page: usize) -> Self {
+        Pages {
+            store,
+            filter,
+            page,
+            after: None,
+            done: false,
+        }
+    }
+
+    async fn next_page(
+        &mut self,
+    ) -> Result<Option<Vec<(Interaction, Option<Inspection>)>>, StoreError> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = self
+            .store
+            .scan_interactions(self.filter, self.after.as_deref(), self.page)
+            .await?;
+        let Some((last, _)) = rows.last() else {
+            return Ok(None);
+        };
+        self.after = Some(last.id.clone());
+        self.done = rows.len() < self.page;
+        Ok(Some(rows))
+    }
 }

@@ -12,7 +12,7 @@ use zhijian_service::reinspect::{ReinspectOptions, reinspect};
 use zhijian_store::{ScanFilter, Store};
 
 mod common;
-use common::{Backend, backends};
+use common::backends;
 
 fn call(id: &str, contact: &str, at: &str, agent_text: &str) -> String {
     serde_json::json!({
@@ -311,10 +311,4 @@ fn pack_without(category: &str) -> Engine {
         .map(|(name, text)| zhijian_engine::Source { name, text })
         .collect();
     Engine::from_sources(&sources).expect("pack")
-}
-
-impl std::fmt::Display for Backend {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.name())
-    }
 }

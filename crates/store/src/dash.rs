@@ -14,8 +14,8 @@ use crate::model::{ColType, DEFAULT_TZ};
 use crate::q::Q;
 use crate::web::{
     BreakdownRow, Breakdowns, Dashboard, DashboardFilter, Detail, DetailFinding, DetailInspection,
-    Filter, HeatCell, Kpis, ListItem, ListPage, ParetoRow, Scope, Status, Targets, TrendRow,
-    category_class, category_title,
+    Filter, HeatCell, Kpis, ListItem, ListPage, ParetoRow, Scope, Status, Targets, Tenure,
+    TrendRow, UNKNOWN_KEY, category_class, category_title,
 };
 use crate::{StoreError, StoreError::BadCursor};
 
@@ -72,11 +72,71 @@ pub(crate) struct Resolved {
     pub status: Option<Status>,
     pub score_min: Option<f64>,
     pub score_max: Option<f64>,
+    /// Agents excluded (sorted; only when `agents` is `None`): those with a region or a hiring
+    /// date when the filter asks for an `unknown` one (agents not in the table have none).
+    pub not_agents: Vec<String>,
+    /// `(agent, from, until)`: that agent's interactions only on local dates in `[from,
+    /// until)` (`None`: unbounded), for tenure bands that begin or end within the range.
+    pub windows: Vec<(String, Option<String>, Option<String>)>,
+    pub weekday: Option<u8>,
+    pub hour: Option<u8>,
+    /// The effective stage (`''`: none).
+    pub stage: Option<String>,
+    /// A region or tenure is asked for: what has no agent (a complaint without one) matches
+    /// nothing.
+    pub agent_attr: bool,
 }
 
-/// Whether resolving needs the agents table (a branch or team in the scope or the filter).
+/// Whether resolving needs the agents table (a branch, team, region or tenure in the scope or
+/// the filter).
 pub(crate) fn needs_agents(scope: &Scope, f: &Filter) -> bool {
-    scope.branch.is_some() || scope.team.is_some() || f.branch.is_some() || f.team.is_some()
+    scope.branch.is_some()
+        || scope.team.is_some()
+        || f.branch.is_some()
+        || f.team.is_some()
+        || f.region.is_some()
+        || f.tenure.is_some()
+}
+
+/// What a tenure band allows of an agent within the date range `[from, to]`.
+enum Band {
+    None,
+    All,
+    Window(Option<String>, Option<String>),
+}
+
+fn band_window(band: Tenure, hired_on: Option<&str>, from: Option<Date>, to: Option<Date>) -> Band {
+    let th = hired_on
+        .and_then(|h| h.parse::<Date>().ok())
+        .and_then(crate::web::tenure_thresholds);
+    let (lo, hi) = match (band, th) {
+        (Tenure::Unknown, None) => return Band::All,
+        (Tenure::Unknown, Some(_)) | (_, None) => return Band::None,
+        (Tenure::Lt3, Some((t3, _))) => (None, Some(t3)),
+        (Tenure::From3To12, Some((t3, t12))) => (Some(t3), Some(t12)),
+        (Tenure::Gt12, Some((_, t12))) => (Some(t12), None),
+    };
+    // Empty within the range?
+    if let (Some(hi), Some(from)) = (hi, from)
+        && hi <= from
+    {
+        return Band::None;
+    }
+    if let (Some(lo), Some(to)) = (lo, to)
+        && lo > to
+    {
+        return Band::None;
+    }
+    // The whole range?
+    let lo_ok = lo.is_none_or(|lo| from.is_some_and(|f| lo <= f));
+    let hi_ok = hi.is_none_or(|hi| to.is_some_and(|t| t < hi));
+    if lo_ok && hi_ok {
+        return Band::All;
+    }
+    Band::Window(
+        lo.filter(|_| !lo_ok).map(|d| d.to_string()),
+        hi.filter(|_| !hi_ok).map(|d| d.to_string()),
+    )
 }
 
 pub(crate) fn resolve(scope: &Scope, f: &Filter, agents: &HashMap<String, AgentInfo>) -> Resolved {
@@ -109,6 +169,64 @@ pub(crate) fn resolve(scope: &Scope, f: &Filter, agents: &HashMap<String, AgentI
     if let Some(a) = &f.agent_id {
         narrow(BTreeSet::from([a.clone()]));
     }
+    // Region and tenure: the agents that have them (agents not in the table have neither), or
+    // for `unknown`, every agent but those that have one.
+    let mut not_agents: BTreeSet<String> = BTreeSet::new();
+    if let Some(region) = &f.region {
+        if region == UNKNOWN_KEY {
+            not_agents.extend(
+                agents
+                    .iter()
+                    .filter(|(_, a)| a.region.is_some())
+                    .map(|(id, _)| id.clone()),
+            );
+        } else {
+            narrow(
+                agents
+                    .iter()
+                    .filter(|(_, a)| a.region.as_deref() == Some(region.as_str()))
+                    .map(|(id, _)| id.clone())
+                    .collect(),
+            );
+        }
+    }
+    let mut windows = Vec::new();
+    if let Some(band) = f.tenure {
+        if band == Tenure::Unknown {
+            not_agents.extend(
+                agents
+                    .iter()
+                    .filter(|(_, a)| {
+                        !matches!(
+                            band_window(band, a.hired_on.as_deref(), None, None),
+                            Band::All
+                        )
+                    })
+                    .map(|(id, _)| id.clone()),
+            );
+        } else {
+            let mut with = BTreeSet::new();
+            for (id, a) in agents {
+                match band_window(band, a.hired_on.as_deref(), f.from, f.to) {
+                    Band::None => {}
+                    Band::All => {
+                        with.insert(id.clone());
+                    }
+                    Band::Window(lo, hi) => {
+                        with.insert(id.clone());
+                        windows.push((id.clone(), lo, hi));
+                    }
+                }
+            }
+            narrow(with);
+        }
+    }
+    if let Some(s) = set.as_mut() {
+        s.retain(|a| !not_agents.contains(a));
+        not_agents.clear();
+        windows.retain(|(a, _, _)| s.contains(a));
+    }
+    windows.sort();
     let mut nothing = scope.deny;
     let client = match (&scope.client, &f.client) {
         (Some(a), Some(b)) if a != b => {
@@ -140,17 +258,47 @@ pub(crate) fn resolve(scope: &Scope, f: &Filter, agents: &HashMap<String, AgentI
         status: f.status,
         score_min: f.score_min,
         score_max: f.score_max,
+        not_agents: not_agents.into_iter().collect(),
+        windows,
+        weekday: f.weekday,
+        hour: f.hour,
+        stage: f.stage.as_ref().map(|s| {
+            if s == UNKNOWN_KEY {
+                String::new()
+            } else {
+                s.clone()
+            }
+        }),
+        agent_attr: f.region.is_some() || f.tenure.is_some(),
     }
 }
 
 impl Resolved {
     fn allows(&self, agent_id: &str, client: Option<&str>) -> bool {
         !self.nothing
-            && self
-                .agents
-                .as_ref()
-                .is_none_or(|a| a.binary_search_by(|x| x.as_str().cmp(agent_id)).is_ok())
+            && self.allows_agent(agent_id)
             && self.client.as_deref().is_none_or(|c| Some(c) == client)
+    }
+
+    /// Whether the agent's interactions may match (on some day: see `windows`).
+    fn allows_agent(&self, agent_id: &str) -> bool {
+        let find = |v: &[String]| v.binary_search_by(|x| x.as_str().cmp(agent_id)).is_ok();
+        self.agents.as_deref().is_none_or(find) && !find(&self.not_agents)
+    }
+
+    /// Whether the agent's interactions of this local date may match.
+    fn allows_agent_on(&self, agent_id: &str, date: &str) -> bool {
+        self.allows_agent(agent_id)
+            && self.windows.iter().all(|(a, lo, hi)| {
+                a != agent_id
+                    || (lo.as_deref().is_none_or(|lo| lo <= date)
+                        && hi.as_deref().is_none_or(|hi| date < hi))
+            })
+    }
+
+    /// Whether anything restricts the agents (the agent-free rollups cannot answer).
+    fn agent_bound(&self) -> bool {
+        self.agents.is_some() || !self.not_agents.is_empty() || !self.windows.is_empty()
     }
 
     /// `started_at` bounds (epoch ms, `[lo, hi)`) that contain every local date of the range
@@ -195,6 +343,14 @@ fn push_predicates(q: &mut Q, r: &Resolved, skip: Implied) {
     {
         q.sql(" AND ");
         q.in_list("p.agent_id", a);
+    }
+    push_agent_days(q, r);
+    push_weekday(q, r);
+    if let Some(h) = r.hour {
+        q.sql(" AND p.local_hour = ").arg(i64::from(h));
+    }
+    if let Some(s) = &r.stage {
+        q.sql(" AND p.stage = ").arg(s.as_str());
     }
     if !skip.client
         && let Some(c) = &r.client
@@ -256,6 +412,40 @@ fn push_predicates(q: &mut Q, r: &Resolved, skip: Implied) {
                 q.sql(")");
             }
         },
+    }
+}
+
+/// The agents excluded and the agents' date windows (tenure), on a table with `agent_id` and
+/// `local_date` (alias `p`).
+fn push_agent_days(q: &mut Q, r: &Resolved) {
+    if !r.not_agents.is_empty() {
+        q.sql(" AND NOT (");
+        q.in_list("p.agent_id", &r.not_agents);
+        q.sql(")");
+    }
+    for (a, lo, hi) in &r.windows {
+        q.sql(" AND (p.agent_id <> ")
+            .arg(a.as_str())
+            .sql(" OR (1 = 1");
+        if let Some(lo) = lo {
+            q.sql(" AND p.local_date >= ").arg(lo.as_str());
+        }
+        if let Some(hi) = hi {
+            q.sql(" AND p.local_date < ").arg(hi.as_str());
+        }
+        q.sql("))");
+    }
+}
+
+/// The weekday of `p.local_date` (0 = Monday).
+fn push_weekday(q: &mut Q, r: &Resolved) {
+    if let Some(w) = r.weekday {
+        if q.pg {
+            q.sql(" AND CAST(EXTRACT(ISODOW FROM CAST(p.local_date AS date)) AS BIGINT) - 1 = ");
+        } else {
+            q.sql(" AND (CAST(strftime('%w', p.local_date) AS INTEGER) + 6) % 7 = ");
+        }
+        q.arg(i64::from(w));
     }
 }
 
@@ -869,10 +1059,10 @@ pub(crate) struct Cube {
     by_day_agent: HashMap<(String, String), Counts>,
     by_client: HashMap<String, Counts>,
     by_stage: HashMap<String, Counts>,
-    /// (agent_id, client, category, level) → findings; agent_id is empty unless
-    /// `per_agent_cats`.
-    cats: HashMap<(String, String, String, u8), i64>,
-    per_agent_cats: bool,
+    /// (client, category, level) → findings
+    cats: HashMap<(String, String, u8), i64>,
+    /// (agent_id, local_date, category) → findings
+    agent_cats: HashMap<(String, String, String), i64>,
     /// (local_date, local_hour) → (interactions, findings)
     hours: HashMap<(String, i64), (i64, i64)>,
 }
@@ -892,6 +1082,14 @@ fn push_roll_where(q: &mut Q, r: &Resolved) {
     if let Some(a) = &r.agents {
         q.sql(" AND ");
         q.in_list("p.agent_id", a);
+    }
+    push_agent_days(q, r);
+    push_weekday(q, r);
+    if let Some(h) = r.hour {
+        q.sql(" AND p.local_hour = ").arg(i64::from(h));
+    }
+    if let Some(s) = &r.stage {
+        q.sql(" AND p.stage = ").arg(s.as_str());
     }
 }
 
@@ -930,6 +1128,9 @@ pub(crate) struct Prep {
     agents: HashMap<String, AgentInfo>,
     clients: HashMap<String, String>,
     r: Resolved,
+    /// What the cases KPI counts by: cases have no day, so neither the days of a tenure band
+    /// nor a weekday or hour apply to them.
+    cases_r: Resolved,
     f: Filter,
 }
 
@@ -968,6 +1169,16 @@ pub(crate) async fn prepare(
 ) -> Result<Prep, StoreError> {
     let agents = agents(conn).await?;
     let r = resolve(scope, f, &agents);
+    let cases_r = resolve(
+        scope,
+        &Filter {
+            tenure: None,
+            weekday: None,
+            hour: None,
+            ..f.clone()
+        },
+        &agents,
+    );
     let q = conn.q("SELECT id, name FROM clients");
     let clients = conn
         .fetch(&q, &[Text, Text], "clients")
@@ -979,6 +1190,7 @@ pub(crate) async fn prepare(
         agents,
         clients,
         r,
+        cases_r,
         f: f.clone(),
     })
 }
@@ -987,10 +1199,30 @@ pub(crate) async fn part(conn: &mut Conn<'_>, p: &Prep, part: Part) -> Result<Pa
     let r = &p.r;
     let mut out = PartOut::default();
     if r.nothing {
+        // No interaction can match; cases still may (see `Prep::cases_r`).
+        if part == Part::HoursRest && !p.cases_r.nothing {
+            out.cases = cases(conn, &p.cases_r).await?;
+        }
         return Ok(out);
     }
-    // Exact path: the same groups from the facts rows of the matching interactions.
-    let exact = !p.f.rollup_only();
+    // Exact path: the same groups from the facts rows of the matching interactions, for the
+    // filters no rollup has a column for, and `stage` / `hour` where this part's rollups lack
+    // them.
+    let facts_only = Filter {
+        hour: None,
+        stage: None,
+        ..p.f.clone()
+    };
+    let exact_unless = |has_stage: bool, has_hour: bool| {
+        !facts_only.rollup_only()
+            || (r.stage.is_some() && !has_stage)
+            || (r.hour.is_some() && !has_hour)
+    };
+    let exact = match part {
+        Part::DaysAgents | Part::ClientsStages => exact_unless(true, false),
+        Part::Categories => exact_unless(false, false),
+        Part::HoursRest => exact_unless(false, true),
+    };
     let from = |q: &mut Q, rollup: &str, join: &str| {
         if exact {
             // The time range lets the facts' time index narrow the rows read.
@@ -1002,6 +1234,8 @@ pub(crate) async fn part(conn: &mut Conn<'_>, p: &Prep, part: Part) -> Result<Pa
             push_roll_where(q, r);
         }
     };
+    // Without agents to restrict to, the agent-free day tables have the same sums.
+    let by_agent = r.agent_bound();
     let c = &mut out.cube;
     match part {
         Part::DaysAgents => {
@@ -1018,12 +1252,7 @@ pub(crate) async fn part(conn: &mut Conn<'_>, p: &Prep, part: Part) -> Result<Pa
             }
         }
         Part::ClientsStages => {
-            // Without agents to restrict to, the agent-free day table has the same sums.
-            let table = if r.agents.is_some() {
-                "roll_int"
-            } else {
-                "roll_day_int"
-            };
+            let table = if by_agent { "roll_int" } else { "roll_day_int" };
             let mut q = conn.q(&format!("SELECT p.client, p.stage, {}", sums(exact)));
             from(&mut q, table, "");
             q.sql(" GROUP BY p.client, p.stage");
@@ -1037,51 +1266,69 @@ pub(crate) async fn part(conn: &mut Conn<'_>, p: &Prep, part: Part) -> Result<Pa
             }
         }
         Part::Categories => {
-            // By agent (for the categories of the agents' breakdown rows) only when the
-            // dashboard is restricted to agents: across all agents that is the big table.
-            c.per_agent_cats = exact || r.agents.is_some();
-            let (fj, _, cat, level) = facts::findings_join(conn.pg());
-            let mut q = if exact {
-                conn.q(&format!(
-                    "SELECT p.agent_id, p.client, {cat}, {level}, CAST(COUNT(*) AS BIGINT)"
-                ))
-            } else if c.per_agent_cats {
-                conn.q(
-                    "SELECT p.agent_id, p.client, p.category, CAST(p.level AS BIGINT), \
-                     CAST(SUM(p.n) AS BIGINT)",
-                )
-            } else {
-                conn.q("SELECT '', p.client, p.category, CAST(p.level AS BIGINT), \
-                     CAST(SUM(p.n) AS BIGINT)")
+            let add_pair = |c: &mut Cube, client: String, cat: &str, level: i64, n: i64| {
+                let level = u8::try_from(level).unwrap_or(0);
+                *c.cats.entry((client, cat.to_string(), level)).or_default() += n;
             };
             if exact {
+                // One pass over the facts rows for both groupings.
+                let (fj, _, cat, level) = facts::findings_join(conn.pg());
+                let mut q = conn.q(&format!(
+                    "SELECT p.agent_id, p.local_date, p.client, {cat}, {level}, \
+                     CAST(COUNT(*) AS BIGINT)"
+                ));
                 from(&mut q, "", fj);
-                q.sql(&format!(" GROUP BY p.agent_id, p.client, {cat}, {level}"));
-            } else if c.per_agent_cats {
-                from(&mut q, "roll_cat", "");
-                q.sql(" GROUP BY p.agent_id, p.client, p.category, p.level");
+                q.sql(&format!(
+                    " GROUP BY p.agent_id, p.local_date, p.client, {cat}, {level}"
+                ));
+                for mut row in conn
+                    .fetch(
+                        &q,
+                        &[Text, Text, Text, Text, Int, Int],
+                        "dashboard: categories",
+                    )
+                    .await?
+                {
+                    let (n, cat) = (row[5].int(), row[3].take_text());
+                    add_pair(c, row[2].take_text(), &cat, row[4].int(), n);
+                    *c.agent_cats
+                        .entry((row[0].take_text(), row[1].take_text(), cat))
+                        .or_default() += n;
+                }
             } else {
-                from(&mut q, "roll_day_cat", "");
+                // Findings by (client, category, level): the Pareto and the client rows.
+                let table = if by_agent { "roll_cat" } else { "roll_day_cat" };
+                let mut q = conn.q("SELECT p.client, p.category, CAST(p.level AS BIGINT), \
+                     CAST(SUM(p.n) AS BIGINT)");
+                from(&mut q, table, "");
                 q.sql(" GROUP BY p.client, p.category, p.level");
-            }
-            for mut row in conn
-                .fetch(&q, &[Text, Text, Text, Int, Int], "dashboard: categories")
-                .await?
-            {
-                let level = u8::try_from(row[3].int()).unwrap_or(0);
-                c.cats.insert(
-                    (
-                        row[0].take_text(),
-                        row[1].take_text(),
-                        row[2].take_text(),
-                        level,
-                    ),
-                    row[4].int(),
-                );
+                for mut row in conn
+                    .fetch(&q, &[Text, Text, Int, Int], "dashboard: categories")
+                    .await?
+                {
+                    let cat = row[1].take_text();
+                    add_pair(c, row[0].take_text(), &cat, row[2].int(), row[3].int());
+                }
+                // By agent and day: the categories of the branch, team, region, agent and
+                // tenure rows.
+                let mut q =
+                    conn.q("SELECT p.agent_id, p.local_date, p.category, CAST(SUM(p.n) AS BIGINT)");
+                from(&mut q, "roll_cat", "");
+                q.sql(" GROUP BY p.agent_id, p.local_date, p.category");
+                for mut row in conn
+                    .fetch(&q, &[Text, Text, Text, Int], "dashboard: agent categories")
+                    .await?
+                {
+                    let n = row[3].int();
+                    c.agent_cats.insert(
+                        (row[0].take_text(), row[1].take_text(), row[2].take_text()),
+                        n,
+                    );
+                }
             }
         }
         Part::HoursRest => {
-            let table = if r.agents.is_some() {
+            let table = if by_agent {
                 "roll_hour"
             } else {
                 "roll_day_hour"
@@ -1107,7 +1354,7 @@ pub(crate) async fn part(conn: &mut Conn<'_>, p: &Prep, part: Part) -> Result<Pa
                 );
             }
             out.complaints = complaints(conn, r).await?;
-            out.cases = cases(conn, r).await?;
+            out.cases = cases(conn, &p.cases_r).await?;
         }
     }
     Ok(out)
@@ -1123,7 +1370,7 @@ pub(crate) fn finish(p: &Prep, parts: Vec<PartOut>) -> Dashboard {
         cube.by_client.extend(o.cube.by_client);
         cube.by_stage.extend(o.cube.by_stage);
         cube.cats.extend(o.cube.cats);
-        cube.per_agent_cats |= o.cube.per_agent_cats;
+        cube.agent_cats.extend(o.cube.agent_cats);
         cube.hours.extend(o.cube.hours);
         complaints.extend(o.complaints);
         cases += o.cases;
@@ -1169,12 +1416,18 @@ async fn complaints(conn: &mut Conn<'_>, r: &Resolved) -> Result<Vec<ComplaintRo
             client: row[2].take_opt_text(),
             stage: row[3].take_opt_text().unwrap_or_default(),
         };
-        let agent_ok = r
-            .agents
-            .as_ref()
-            .is_none_or(|a| c.agent.as_ref().is_some_and(|x| a.binary_search(x).is_ok()));
+        let agent_ok = match c.agent.as_deref() {
+            Some(a) => r.allows_agent_on(a, &c.date),
+            None => r.agents.is_none() && !r.agent_attr,
+        };
         let client_ok = r.client.is_none() || r.client == c.client;
-        if agent_ok && client_ok {
+        let stage_ok = r.stage.as_ref().is_none_or(|s| *s == c.stage);
+        let local = t.to_zoned(tz.clone());
+        let weekday_ok = r
+            .weekday
+            .is_none_or(|w| local.date().weekday().to_monday_zero_offset() as u8 == w);
+        let hour_ok = r.hour.is_none_or(|h| local.hour() as u8 == h);
+        if agent_ok && client_ok && stage_ok && weekday_ok && hour_ok {
             out.push(c);
         }
     }
@@ -1194,6 +1447,14 @@ async fn cases(conn: &mut Conn<'_>, r: &Resolved) -> Result<u64, StoreError> {
     if let Some(a) = &r.agents {
         q.sql(" AND ");
         q.in_list("agent_id", a);
+    }
+    if !r.not_agents.is_empty() {
+        q.sql(" AND NOT (");
+        q.in_list("agent_id", &r.not_agents);
+        q.sql(")");
+    }
+    if let Some(s) = &r.stage {
+        q.sql(" AND COALESCE(stage, '') = ").arg(s.as_str());
     }
     Ok(u64::try_from(conn.fetch_int(&q, "dashboard: cases").await?).unwrap_or(0))
 }
@@ -1434,7 +1695,7 @@ fn assemble(
 
     // Pareto.
     let mut pairs: BTreeMap<(String, u8), i64> = BTreeMap::new();
-    for ((_, _, cat, level), n) in &cube.cats {
+    for ((_, cat, level), n) in &cube.cats {
         *pairs.entry((cat.clone(), *level)).or_default() += n;
     }
     let mut pareto: Vec<ParetoRow> = pairs
@@ -1562,23 +1823,22 @@ fn assemble(
         })
     }
     let mut agent_keys: HashMap<&str, Keys> = HashMap::new();
-    let pc = cube.per_agent_cats;
     for ((date, id), c) in &cube.by_day_agent {
         let k = agent_keys.entry(id.as_str()).or_insert_with(|| keys_of(id));
-        acc(&mut branch, &k.branch.0, &k.branch.1, &k.branch.2, pc)
+        acc(&mut branch, &k.branch.0, &k.branch.1, &k.branch.2, true)
             .counts
             .add(c);
-        acc(&mut team, &k.team.0, &k.team.1, &k.team.2, pc)
+        acc(&mut team, &k.team.0, &k.team.1, &k.team.2, true)
             .counts
             .add(c);
-        acc(&mut region, &k.region.0, &k.region.1, &None, pc)
+        acc(&mut region, &k.region.0, &k.region.1, &None, true)
             .counts
             .add(c);
-        acc(&mut agent, &k.agent.0, &k.agent.1, &k.agent.2, pc)
+        acc(&mut agent, &k.agent.0, &k.agent.1, &k.agent.2, true)
             .counts
             .add(c);
         let band = tenure_band(thresholds.get(id.as_str()).and_then(|t| t.as_ref()), date);
-        acc(&mut tenure, band, "", &None, false).counts.add(c);
+        acc(&mut tenure, band, "", &None, true).counts.add(c);
     }
     for (k, c) in &cube.by_client {
         let label = clients.get(k).cloned().unwrap_or_else(|| k.clone());
@@ -1593,23 +1853,31 @@ fn assemble(
         };
         acc(&mut stage, key, label, &None, false).counts.add(c);
     }
-    for ((id, cl, cat, _), n) in &cube.cats {
+    // Every row carries its findings by category (the rows themselves exist once an
+    // interaction or complaint counted in them: a finding always comes with its interaction).
+    for ((id, date, cat), n) in &cube.agent_cats {
         let n = u64::try_from(*n).unwrap_or(0);
         if n == 0 {
             continue;
         }
-        if pc {
-            let k = agent_keys.entry(id.as_str()).or_insert_with(|| keys_of(id));
-            for (m, key) in [
-                (&mut branch, &k.branch.0),
-                (&mut team, &k.team.0),
-                (&mut region, &k.region.0),
-                (&mut agent, &k.agent.0),
-            ] {
-                if let Some(cats) = m.get_mut(key).and_then(|a| a.categories.as_mut()) {
-                    *cats.entry(cat.clone()).or_default() += n;
-                }
+        let k = agent_keys.entry(id.as_str()).or_insert_with(|| keys_of(id));
+        let band = tenure_band(thresholds.get(id.as_str()).and_then(|t| t.as_ref()), date);
+        for (m, key) in [
+            (&mut branch, k.branch.0.as_str()),
+            (&mut team, &k.team.0),
+            (&mut region, &k.region.0),
+            (&mut agent, &k.agent.0),
+            (&mut tenure, band),
+        ] {
+            if let Some(cats) = m.get_mut(key).and_then(|a| a.categories.as_mut()) {
+                *cats.entry(cat.clone()).or_default() += n;
             }
+        }
+    }
+    for ((cl, cat, _), n) in &cube.cats {
+        let n = u64::try_from(*n).unwrap_or(0);
+        if n == 0 {
+            continue;
         }
         if let Some(cats) = client.get_mut(cl).and_then(|a| a.categories.as_mut()) {
             *cats.entry(cat.clone()).or_default() += n;
@@ -1632,12 +1900,12 @@ fn assemble(
             continue;
         };
         let k = agent_keys.entry(id).or_insert_with(|| keys_of(id));
-        acc(&mut branch, &k.branch.0, &k.branch.1, &k.branch.2, pc).complaints += 1;
-        acc(&mut team, &k.team.0, &k.team.1, &k.team.2, pc).complaints += 1;
-        acc(&mut region, &k.region.0, &k.region.1, &None, pc).complaints += 1;
-        acc(&mut agent, &k.agent.0, &k.agent.1, &k.agent.2, pc).complaints += 1;
+        acc(&mut branch, &k.branch.0, &k.branch.1, &k.branch.2, true).complaints += 1;
+        acc(&mut team, &k.team.0, &k.team.1, &k.team.2, true).complaints += 1;
+        acc(&mut region, &k.region.0, &k.region.1, &None, true).complaints += 1;
+        acc(&mut agent, &k.agent.0, &k.agent.1, &k.agent.2, true).complaints += 1;
         let band = tenure_band(thresholds.get(id).and_then(|t| t.as_ref()), &c.date);
-        acc(&mut tenure, band, "", &None, false).complaints += 1;
+        acc(&mut tenure, band, "", &None, true).complaints += 1;
         if let Some(cl) = &c.client {
             let label = clients.get(cl).cloned().unwrap_or_else(|| cl.clone());
             let d = Some(drill(&|x| x.client = Some(cl.clone())));

@@ -15,6 +15,8 @@ mod model;
 pub mod postgres;
 mod q;
 pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod web;
 mod write;
 

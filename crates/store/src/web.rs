@@ -166,7 +166,11 @@ impl Status {
 ///   that category *and* level; `level` alone: a finding of that level;
 /// - `status`, `score_min`, `score_max` (inclusive): of the current inspection (an interaction
 ///   that is not inspected matches none of them);
-/// - `kind`: `call`, `sms`, `visit` or `note`.
+/// - `kind`: `call`, `sms`, `visit` or `note`;
+/// - the drill-down fields of the dashboard's heat map and breakdowns: `weekday` (0 = Monday)
+///   and `hour` of the interaction's local time, `tenure` (the agent's, on the interaction's
+///   local date), `region` (the agent's), `stage` (the effective case stage); `unknown` for a
+///   region or stage selects the interactions without one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Filter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,12 +197,90 @@ pub struct Filter {
     pub score_max: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// The local weekday of the interaction (of its `local_date`), 0 = Monday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekday: Option<u8>,
+    /// The local hour of the interaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hour: Option<u8>,
+    /// The agent's tenure on the interaction's local date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenure: Option<Tenure>,
+    /// The agent's region, from the agents table; `unknown`: none recorded, or an agent not in
+    /// the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The effective case stage (the case record's, else the interaction's own `case.stage`);
+    /// `unknown`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
 }
 
+/// An agent's tenure band on a day: months since `hired_on` (`lt3` < 3, `3to12`, `gt12` ≥ 12;
+/// `unknown`: no hiring date, or an agent not in the agents table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Tenure {
+    #[serde(rename = "lt3")]
+    Lt3,
+    #[serde(rename = "3to12")]
+    From3To12,
+    #[serde(rename = "gt12")]
+    Gt12,
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+impl Tenure {
+    pub const ALL: [Tenure; 4] = [
+        Tenure::Lt3,
+        Tenure::From3To12,
+        Tenure::Gt12,
+        Tenure::Unknown,
+    ];
+
+    /// `lt3`, `3to12`, `gt12`, `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tenure::Lt3 => "lt3",
+            Tenure::From3To12 => "3to12",
+            Tenure::Gt12 => "gt12",
+            Tenure::Unknown => "unknown",
+        }
+    }
+
+    /// The band named by [`Tenure::as_str`].
+    pub fn parse(s: &str) -> Option<Tenure> {
+        Tenure::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// The band on `on` of an agent hired on `hired_on` (3 and 12 calendar months, clamped to
+    /// the end of a shorter month: hired on 31 January, 3 months on 30 April).
+    pub fn of(hired_on: Option<Date>, on: Date) -> Tenure {
+        match hired_on.and_then(tenure_thresholds) {
+            None => Tenure::Unknown,
+            Some((t3, _)) if on < t3 => Tenure::Lt3,
+            Some((_, t12)) if on < t12 => Tenure::From3To12,
+            Some(_) => Tenure::Gt12,
+        }
+    }
+}
+
+/// The days 3 and 12 months after hiring (where the bands change).
+pub(crate) fn tenure_thresholds(hired_on: Date) -> Option<(Date, Date)> {
+    let t3 = hired_on.checked_add(jiff::Span::new().months(3)).ok()?;
+    let t12 = hired_on.checked_add(jiff::Span::new().months(12)).ok()?;
+    Some((t3, t12))
+}
+
+/// The key of "none recorded" in the region and stage filters and breakdowns.
+pub const UNKNOWN_KEY: &str = "unknown";
+
 impl Filter {
-    /// Whether the dashboard can answer this filter from its daily rollups (dates, client,
-    /// branch, team, agent). Any other field selects interactions one by one (exact, but it
-    /// reads one row per interaction of the range: seconds at a million).
+    /// Whether the dashboard can answer this filter from its daily rollups alone (dates,
+    /// client, branch, team, agent, weekday, tenure, region). `hour` and `stage` are columns
+    /// of some rollups only: the parts of the dashboard whose rollups lack them read the
+    /// matching interactions one by one, as every part does for the other fields (exact, but
+    /// one row per interaction of the range: seconds at a million).
     pub fn rollup_only(&self) -> bool {
         self.category.is_none()
             && self.level.is_none()
@@ -206,6 +288,17 @@ impl Filter {
             && self.score_min.is_none()
             && self.score_max.is_none()
             && self.kind.is_none()
+            && self.hour.is_none()
+            && self.stage.is_none()
+    }
+
+    /// Whether a drill-down field (`weekday`, `hour`, `tenure`, `region`, `stage`) is set.
+    pub fn has_drill(&self) -> bool {
+        self.weekday.is_some()
+            || self.hour.is_some()
+            || self.tenure.is_some()
+            || self.region.is_some()
+            || self.stage.is_some()
     }
 
     /// The filter as a query string for `/api/interactions` (`from=…&to=…&agent=…`).
@@ -223,6 +316,11 @@ impl Filter {
         q.opt("score_min", self.score_min.map(|s| s.to_string()));
         q.opt("score_max", self.score_max.map(|s| s.to_string()));
         q.opt("kind", self.kind.clone());
+        q.opt("weekday", self.weekday.map(|w| w.to_string()));
+        q.opt("hour", self.hour.map(|h| h.to_string()));
+        q.opt("tenure", self.tenure.map(|t| t.as_str().to_string()));
+        q.opt("region", self.region.clone());
+        q.opt("stage", self.stage.clone());
         q.0
     }
 }
@@ -620,14 +718,13 @@ pub struct BreakdownRow {
     /// Connected calls with a service-standard finding.
     pub service_hit: u64,
     pub complaints: u64,
-    /// Findings by category: on client rows always; on branch, team, region and agent rows when
-    /// the dashboard is restricted to agents (a branch, team or agent scope or filter: across
-    /// all agents that matrix would cost more than the rest of the dashboard); never on tenure
-    /// and stage rows.
+    /// Findings by category: on branch, team, tenure, region, client and agent rows (from the
+    /// rollups by day, agent and category); not on stage rows (no rollup holds findings by
+    /// stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categories: Option<BTreeMap<String, u64>>,
-    /// Query string of `/api/interactions` for this row (none where the list has no such
-    /// filter: tenure, region, stage).
+    /// Query string of `/api/interactions` for this row (the store fills it for branch, team,
+    /// client and agent rows; the server adds the drill-down ones: tenure, region, stage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drill: Option<String>,
 }

@@ -3,7 +3,6 @@
 //! (each PostgreSQL test in a schema of its own, dropped at the end).
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -12,62 +11,39 @@ use zhijian_domain::{
 };
 use zhijian_store::{
     Batch, Inspection, RecordKind, Reject, ScanFilter, Store, Upsert, WriteOutcome, content_hash,
-    record_id,
+    record_id, testing,
 };
 
-const PG_ENV: &str = "ZHIJIAN_TEST_DATABASE_URL";
+const PG_ENV: &str = testing::DATABASE_URL_ENV;
 
 // ---------------------------------------------------------------------------------------------
-// Backends
+// Backends (zhijian_store::testing: a temporary SQLite file in a directory that does not exist
+// yet; a PostgreSQL schema of the test's own, dropped at the end, also when the test panics)
 
 /// A store under test and what it takes to reopen and clean it.
 struct TestDb {
     store: Store,
     url: String,
-    _dir: Option<tempfile::TempDir>,
-    _schema: Option<SchemaGuard>,
+    _backend: testing::Backend,
 }
 
 impl TestDb {
-    async fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().expect("tempdir");
-        // A directory that does not exist yet: the store creates it.
-        let path = dir.path().join("nested").join("zhijian.db");
-        let url = format!("sqlite://{}", path.display());
-        let store = Store::open(&url).await.expect("open sqlite");
-        assert_eq!(store.backend(), "sqlite");
+    async fn open(backend: testing::Backend) -> TestDb {
+        let store = backend.open().await;
+        assert_eq!(store.backend(), backend.name());
         TestDb {
             store,
-            url,
-            _dir: Some(dir),
-            _schema: None,
+            url: backend.url(),
+            _backend: backend,
         }
     }
 
+    async fn sqlite() -> TestDb {
+        TestDb::open(testing::Backend::sqlite()).await
+    }
+
     async fn postgres(base: &str) -> TestDb {
-        let schema = format!("zj_{}", unique());
-        let admin = sqlx::PgPool::connect(base)
-            .await
-            .expect("connect to PostgreSQL");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-            .execute(&admin)
-            .await
-            .expect("create schema");
-        admin.close().await;
-        let guard = SchemaGuard {
-            base: base.to_string(),
-            schema: schema.clone(),
-        };
-        let sep = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{sep}options[search_path]={schema}");
-        let store = Store::open(&url).await.expect("open postgres");
-        assert_eq!(store.backend(), "postgres");
-        TestDb {
-            store,
-            url,
-            _dir: None,
-            _schema: Some(guard),
-        }
+        TestDb::open(testing::Backend::postgres(base).await).await
     }
 
     async fn reopen(&mut self) {
@@ -80,59 +56,14 @@ impl TestDb {
     }
 }
 
-/// Drops the test's schema, also when the test panics.
-struct SchemaGuard {
-    base: String,
-    schema: String,
-}
-
-impl Drop for SchemaGuard {
-    fn drop(&mut self) {
-        let base = self.base.clone();
-        let schema = self.schema.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                if let Ok(pool) = sqlx::PgPool::connect(&base).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP SCHEMA IF EXISTS {schema} CASCADE"
-                    )))
-                    .execute(&pool)
-                    .await;
-                    pool.close().await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-fn unique() -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!(
-        "{:x}_{:x}_{}",
-        std::process::id(),
-        nanos & 0xffff_ffff_ffff,
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 /// Written straight to the terminal (not through the test harness's capture).
 fn announce(msg: &str) {
-    let mut e = std::io::stderr().lock();
-    let _ = writeln!(e, "\n{msg}");
+    testing::announce(&format!("\n{msg}"));
 }
 
 fn pg_url() -> Option<String> {
     static ANNOUNCE: Once = Once::new();
-    let url = std::env::var(PG_ENV).ok().filter(|u| !u.trim().is_empty());
+    let url = testing::database_url();
     ANNOUNCE.call_once(|| match &url {
         Some(_) => announce(&format!(
             "PostgreSQL store suite: RUNNING ({} tests, {PG_ENV} set, one schema per test)",
@@ -203,6 +134,7 @@ suite!(
     web_scopes_filters_paging,
     web_rollups_stay_exact,
     web_detail_and_history,
+    web_drill_down_filters,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1325,6 +1257,39 @@ mod oracle {
                 .or_else(|| ix.own_stage.clone())
         }
 
+        /// The agent's tenure band on a local date (`unknown`: no hiring date, not stored).
+        pub fn band(&self, agent: &str, date: &str) -> String {
+            let Some(h) = self.agents().get(agent).and_then(|a| a.hired_on) else {
+                return "unknown".into();
+            };
+            let d: Date = date.parse().unwrap();
+            if d < h.checked_add(jiff::Span::new().months(3)).unwrap() {
+                "lt3".into()
+            } else if d < h.checked_add(jiff::Span::new().months(12)).unwrap() {
+                "3to12".into()
+            } else {
+                "gt12".into()
+            }
+        }
+
+        /// The agent's region (`unknown`: none, not stored).
+        pub fn region(&self, agent: &str) -> String {
+            self.agents()
+                .get(agent)
+                .and_then(|a| a.region.clone())
+                .unwrap_or("unknown".into())
+        }
+
+        /// Whether the drill-down fields about the agent allow it on that day (an interaction
+        /// or complaint without an agent: not when a region or tenure is asked for).
+        pub fn agent_drill(&self, agent: Option<&str>, date: &str, f: &Filter) -> bool {
+            let Some(a) = agent else {
+                return f.region.is_none() && f.tenure.is_none();
+            };
+            f.region.as_ref().is_none_or(|r| *r == self.region(a))
+                && f.tenure.is_none_or(|t| t.as_str() == self.band(a, date))
+        }
+
         /// The agents a scope and filter allow (`None`: any) and whether nothing matches.
         pub fn allowed(
             &self,
@@ -1387,6 +1352,17 @@ mod oracle {
                 return false;
             }
             if f.kind.as_ref().is_some_and(|k| *k != ix.kind) {
+                return false;
+            }
+            if f.weekday
+                .is_some_and(|w| i16::from(w) != i16::from(ix.weekday))
+                || f.hour
+                    .is_some_and(|h| i16::from(h) != i16::from(ix.local_hour))
+                || !self.agent_drill(Some(&ix.agent), &ix.local_date, f)
+                || f.stage
+                    .as_ref()
+                    .is_some_and(|s| *s != self.stage(ix).unwrap_or("unknown".into()))
+            {
                 return false;
             }
             let ins = ix.ins.as_ref();
@@ -1452,19 +1428,7 @@ mod oracle {
             let cases = self.cases();
             let (set, client, nothing) = self.allowed(scope, f);
             let mut s = Summary::default();
-            let band = |agent: &str, date: &str| -> String {
-                let Some(h) = agents.get(agent).and_then(|a| a.hired_on) else {
-                    return "unknown".into();
-                };
-                let d: Date = date.parse().unwrap();
-                if d < h.checked_add(jiff::Span::new().months(3)).unwrap() {
-                    "lt3".into()
-                } else if d < h.checked_add(jiff::Span::new().months(12)).unwrap() {
-                    "3to12".into()
-                } else {
-                    "gt12".into()
-                }
-            };
+            let band = |agent: &str, date: &str| self.band(agent, date);
             let org_keys = |agent: &str| -> [(String, String); 4] {
                 match agents.get(agent) {
                     Some(a) => [
@@ -1526,7 +1490,9 @@ mod oracle {
                         .or_default()
                         .entry(c.clone())
                         .or_default() += 1;
-                    for (dim, key) in org_keys(&ix.agent) {
+                    let mut keys = org_keys(&ix.agent).to_vec();
+                    keys.push(("tenure".into(), band(&ix.agent, &ix.local_date)));
+                    for (dim, key) in keys {
                         *s.org_cats
                             .entry(dim)
                             .or_default()
@@ -1581,6 +1547,20 @@ mod oracle {
                 if client.is_some() && client != cl {
                     continue;
                 }
+                let local = c.received_at.to_zoned(shanghai.clone());
+                let stage = case
+                    .and_then(|k| k.stage.clone())
+                    .unwrap_or("unknown".into());
+                if f.weekday.is_some_and(|w| {
+                    i16::from(w) != i16::from(local.weekday().to_monday_zero_offset())
+                }) || f
+                    .hour
+                    .is_some_and(|h| i16::from(h) != i16::from(local.hour()))
+                    || f.stage.as_ref().is_some_and(|s| *s != stage)
+                    || !self.agent_drill(agent.as_deref(), &date, f)
+                {
+                    continue;
+                }
                 s.kpis.complaints += 1;
                 s.trend.entry(date.clone()).or_default()[5] += 1;
                 let mut rows = Vec::new();
@@ -1607,6 +1587,21 @@ mod oracle {
                 .filter(|k| {
                     set.as_ref()
                         .is_none_or(|s| k.agent_id.as_ref().is_some_and(|a| s.contains(a)))
+                })
+                // Cases have no day: of the drill-down fields only region and stage apply.
+                .filter(|k| {
+                    f.region
+                        .as_ref()
+                        .is_none_or(|r| k.agent_id.as_ref().is_some_and(|a| self.region(a) == *r))
+                })
+                .filter(|k| {
+                    f.stage.as_ref().is_none_or(|s| {
+                        *s == k
+                            .stage
+                            .clone()
+                            .filter(|x| !x.is_empty())
+                            .unwrap_or("unknown".into())
+                    })
                 })
                 .count() as u64;
             s
@@ -1643,7 +1638,7 @@ mod oracle {
         /// dim → key → [interactions, failed, findings, compliance, complaints]
         pub breakdowns: BTreeMap<String, BTreeMap<String, [u64; 5]>>,
         pub client_cats: BTreeMap<String, BTreeMap<String, u64>>,
-        /// branch / team / region / agent → key → category → findings (when the store gives them)
+        /// branch / team / region / agent / tenure → key → category → findings
         pub org_cats: BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>>,
     }
 
@@ -1736,12 +1731,6 @@ mod oracle {
                 }
             }
             s
-        }
-
-        /// Drop what the store leaves out of dashboards not restricted to agents.
-        pub fn without_org_cats(mut self) -> Summary {
-            self.org_cats.clear();
-            self
         }
     }
 }
@@ -2235,17 +2224,7 @@ fn web_filters() -> Vec<(&'static str, Filter)> {
 async fn check_dashboard(db: &TestDb, world: &World, label: &str, scope: &Scope, f: &Filter) {
     let d = db.store.dashboard(scope, f).await.unwrap();
     let got = Summary::of(&d);
-    let mut want = world.dashboard(scope, f);
-    let restricted = scope.branch.is_some()
-        || scope.team.is_some()
-        || scope.agent_id.is_some()
-        || f.branch.is_some()
-        || f.team.is_some()
-        || f.agent_id.is_some()
-        || !f.rollup_only();
-    if !restricted || scope.deny {
-        want = want.without_org_cats();
-    }
+    let want = world.dashboard(scope, f);
     assert_eq!(got.kpis, want.kpis, "{label}: kpis");
     assert_eq!(got.trend, want.trend, "{label}: trend");
     assert_eq!(got.pareto, want.pareto, "{label}: pareto");
@@ -2973,4 +2952,252 @@ async fn web_detail_and_history(db: &mut TestDb) {
         assert!(json.get(k).is_some(), "{k}");
     }
     assert_eq!(json["inspection"]["findings"][0]["start"], 10);
+}
+
+/// The drill-down filters of the dashboard's heat map and breakdowns (`weekday`, `hour`,
+/// `tenure`, `region`, `stage`): each alone and combined, in every scope, on the list (paged 7
+/// at a time and all at once: every matching interaction exactly once), the dashboard and
+/// rule hits, against the oracle; and every heat-map cell and tenure, region and stage row
+/// drills down to a list of exactly as many interactions as it counts.
+async fn web_drill_down_filters(db: &mut TestDb) {
+    use zhijian_store::web::Tenure;
+    let mut world = web_world(db).await;
+    // A1's 3 months end on 2026-03-03, within the fixture's days (1–6 March): the tenure band
+    // changes within a range.
+    web_write(
+        db,
+        &mut world,
+        vec![(
+            rec(
+                r#"{"kind":"agent","id":"A1","name":"张一","branch":"华东","team":"一组","region":"上海","hired_on":"2025-12-03"}"#,
+            ),
+            None,
+        )],
+    )
+    .await;
+    let f = Filter::default;
+    let days = |from: &str, to: &str| Filter {
+        from: Some(day(from)),
+        to: Some(day(to)),
+        ..f()
+    };
+    let filters: Vec<(&str, Filter)> = vec![
+        (
+            "weekday Monday",
+            Filter {
+                weekday: Some(0),
+                ..f()
+            },
+        ),
+        (
+            "weekday Sunday",
+            Filter {
+                weekday: Some(6),
+                ..f()
+            },
+        ),
+        (
+            "weekday Saturday (a New York contact's day)",
+            Filter {
+                weekday: Some(5),
+                ..f()
+            },
+        ),
+        (
+            "hour 9",
+            Filter {
+                hour: Some(9),
+                ..f()
+            },
+        ),
+        (
+            "hour 20",
+            Filter {
+                hour: Some(20),
+                ..f()
+            },
+        ),
+        (
+            "heat-map cell: Tuesday 10:00 with findings",
+            Filter {
+                weekday: Some(1),
+                hour: Some(10),
+                status: Some(Status::WithFindings),
+                ..f()
+            },
+        ),
+        (
+            "tenure lt3",
+            Filter {
+                tenure: Some(Tenure::Lt3),
+                ..f()
+            },
+        ),
+        (
+            "tenure 3to12",
+            Filter {
+                tenure: Some(Tenure::From3To12),
+                ..f()
+            },
+        ),
+        (
+            "tenure gt12",
+            Filter {
+                tenure: Some(Tenure::Gt12),
+                ..f()
+            },
+        ),
+        (
+            "tenure unknown",
+            Filter {
+                tenure: Some(Tenure::Unknown),
+                ..f()
+            },
+        ),
+        (
+            "tenure lt3, 2–4 March (A1 changes band on the 3rd)",
+            Filter {
+                tenure: Some(Tenure::Lt3),
+                ..days("2026-03-02", "2026-03-04")
+            },
+        ),
+        (
+            "tenure 3to12 from 4 March",
+            Filter {
+                tenure: Some(Tenure::From3To12),
+                from: Some(day("2026-03-04")),
+                ..f()
+            },
+        ),
+        (
+            "region 上海",
+            Filter {
+                region: Some("上海".into()),
+                ..f()
+            },
+        ),
+        (
+            "region unknown",
+            Filter {
+                region: Some("unknown".into()),
+                ..f()
+            },
+        ),
+        (
+            "region 杭州, 2–4 March",
+            Filter {
+                region: Some("杭州".into()),
+                ..days("2026-03-02", "2026-03-04")
+            },
+        ),
+        (
+            "stage M1",
+            Filter {
+                stage: Some("M1".into()),
+                ..f()
+            },
+        ),
+        (
+            "stage M5 (the interaction's own)",
+            Filter {
+                stage: Some("M5".into()),
+                ..f()
+            },
+        ),
+        (
+            "stage unknown",
+            Filter {
+                stage: Some("unknown".into()),
+                ..f()
+            },
+        ),
+        (
+            "stage M9 (none)",
+            Filter {
+                stage: Some("M9".into()),
+                ..f()
+            },
+        ),
+        (
+            "region 上海 + tenure 3to12 + weekday + call",
+            Filter {
+                region: Some("上海".into()),
+                tenure: Some(Tenure::From3To12),
+                weekday: Some(3),
+                kind: Some("call".into()),
+                ..f()
+            },
+        ),
+        (
+            "stage M3 + category",
+            Filter {
+                stage: Some("M3".into()),
+
+                category: Some("threat".into()),
+                ..f()
+            },
+        ),
+        (
+            "branch + region unknown",
+            Filter {
+                branch: Some("华南".into()),
+                region: Some("unknown".into()),
+                ..f()
+            },
+        ),
+    ];
+    // Each filter filters: something but not everything (where something is meant).
+    let admin = Scope::all();
+    let all = world.list(&admin, &f()).len();
+    for (what, flt) in &filters {
+        let n = world.list(&admin, flt).len();
+        if what.ends_with("(none)") {
+            assert_eq!(n, 0, "{what}");
+        } else {
+            assert!(n > 0 && n < all, "{what}: {n} of {all}");
+        }
+    }
+    check_everything(db, &world, &filters).await;
+
+    // Every element of the dashboard drills down to as many interactions as it counts.
+    for (who, scope) in web_scopes() {
+        for base in [f(), days("2026-03-02", "2026-03-04")] {
+            let d = db.store.dashboard(&scope, &base).await.unwrap();
+            for cell in d.heatmap.iter().filter(|c| c.interactions > 0) {
+                let drill = Filter {
+                    weekday: Some(cell.weekday),
+                    hour: Some(cell.hour),
+                    ..base.clone()
+                };
+                let ids = list_all(db, &scope, &drill, 7).await;
+                assert_eq!(ids.len() as u64, cell.interactions, "{who}: {cell:?}");
+            }
+            let b = &d.breakdowns;
+            for (dim, rows) in [
+                ("tenure", &b.tenure),
+                ("region", &b.region),
+                ("stage", &b.stage),
+            ] {
+                for r in rows {
+                    let mut drill = base.clone();
+                    match dim {
+                        "tenure" => drill.tenure = Tenure::parse(&r.key),
+                        "region" => drill.region = Some(r.key.clone()),
+                        _ => drill.stage = Some(r.key.clone()),
+                    }
+                    let ids = list_all(db, &scope, &drill, 1_000).await;
+                    assert_eq!(ids.len() as u64, r.interactions, "{who}: {dim} {}", r.key);
+                    // The drilled dashboard is that row.
+                    let sub = db.store.dashboard(&scope, &drill).await.unwrap();
+                    assert_eq!(
+                        sub.kpis.interactions, r.interactions,
+                        "{who}: {dim} {}",
+                        r.key
+                    );
+                    assert_eq!(sub.kpis.findings, r.findings, "{who}: {dim} {}", r.key);
+                    assert_eq!(sub.kpis.complaints, r.complaints, "{who}: {dim} {}", r.key);
+                }
+            }
+        }
+    }
 }

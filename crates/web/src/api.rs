@@ -3,10 +3,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path as FsPath, PathBuf};
-use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -23,7 +22,7 @@ use zhijian_store::{Filter, ListPage, Role, StoreError, category_class};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::filter::{Drill, LookupCache, parse_filter};
+use crate::filter::parse_filter;
 use crate::json::{JsonBody, Params};
 use crate::mask::mask_detail;
 
@@ -243,19 +242,14 @@ fn enrich_dashboard(engine: &Engine, f: &Filter, v: &mut Value) {
 // ---------------------------------------------------------------------------------------------
 // Interactions
 
-/// Store calls and rows that one list request may spend looking for drill-down matches.
-const DRILL_CALLS: usize = 25;
-const DRILL_ROWS: usize = 5_000;
-
-/// `GET /api/interactions`.
+/// `GET /api/interactions`: every filter, the drill-down parameters included, is applied by
+/// the store's query, so pages and cursors are exact.
 pub async fn interactions(
     State(st): State<AppState>,
-    Extension(cache): Extension<Arc<LookupCache>>,
     caller: Caller,
     p: Params,
 ) -> ApiResult<Json<ListPage>> {
     let f = parse_filter(&p)?;
-    let drill = Drill::parse(&p)?;
     let limit = match p.get("limit") {
         None => 50,
         Some(v) => v
@@ -264,41 +258,16 @@ pub async fn interactions(
             .filter(|n| (1..=500).contains(n))
             .ok_or_else(|| ApiError::invalid("limit: expected an integer 1–500"))?,
     };
-    let mut cursor = p.get("cursor").map(str::to_string);
-    if cursor.as_ref().is_some_and(|c| c.len() > 1024) {
+    let cursor = p.get("cursor");
+    if cursor.is_some_and(|c| c.len() > 1024) {
         return Err(ApiError::invalid("cursor: too long"));
     }
-    let scope = caller.scope();
-    if drill.is_empty() {
-        let page = st
-            .store
-            .list_interactions(&scope, &f, cursor.as_deref(), limit)
-            .await
-            .map_err(store_err)?;
-        return Ok(Json(page));
-    }
-    // Drill-down filters the store has no field for: filter page by page, asking each time
-    // for at most what is still missing (so that the store's cursor stays exact).
-    let look = cache.for_drill(&st.store, &drill).await?;
-    let mut out = ListPage::default();
-    let mut rows = 0usize;
-    for _ in 0..DRILL_CALLS {
-        let want = limit - out.items.len() as u32;
-        let page = st
-            .store
-            .list_interactions(&scope, &f, cursor.as_deref(), want.max(1))
-            .await
-            .map_err(store_err)?;
-        rows += page.items.len();
-        out.items
-            .extend(page.items.into_iter().filter(|it| drill.matches(it, &look)));
-        cursor = page.next_cursor;
-        if cursor.is_none() || out.items.len() as u32 >= limit || rows >= DRILL_ROWS {
-            break;
-        }
-    }
-    out.next_cursor = cursor;
-    Ok(Json(out))
+    let page = st
+        .store
+        .list_interactions(&caller.scope(), &f, cursor, limit)
+        .await
+        .map_err(store_err)?;
+    Ok(Json(page))
 }
 
 /// The local file of a recording: a relative path without `..` under the recordings root,

@@ -1,21 +1,16 @@
 //! Query parameters of the dashboard, the interaction list and the rules: the store's
-//! [`Filter`], plus the drill-down parameters that the dashboard's heat map and breakdowns
-//! produce and the store's filter has no field for (`weekday`, `hour`, `tenure`, `region`,
-//! `stage`), applied by the server to each page ([`Drill`]).
+//! [`Filter`], the drill-down parameters of the dashboard's heat map and breakdowns
+//! (`weekday`, `hour`, `tenure`, `region`, `stage`) included: the store applies every one of
+//! them in its queries.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use tokio::sync::Mutex;
-use zhijian_domain::{Date, Record};
-use zhijian_store::{Filter, ListItem, RecordKind, Status, Store};
+use zhijian_domain::Date;
+use zhijian_store::web::Tenure;
+use zhijian_store::{Filter, Status};
 
 use crate::error::{ApiError, ApiResult};
 use crate::json::Params;
 
 const KINDS: [&str; 4] = ["call", "sms", "visit", "note"];
-pub const TENURES: [&str; 4] = ["lt3", "3to12", "gt12", "unknown"];
 
 fn date(k: &str, v: &str) -> ApiResult<Date> {
     v.parse::<Date>()
@@ -44,7 +39,8 @@ fn small(k: &str, v: &str, lo: u8, hi: u8) -> ApiResult<u8> {
 }
 
 /// The store filter of the query (`from`, `to`, `client`, `branch`, `team`, `agent`
-/// (or `agent_id`), `category`, `level`, `status`, `score_min`, `score_max`, `kind`).
+/// (or `agent_id`), `category`, `level`, `status`, `score_min`, `score_max`, `kind`, and the
+/// drill-down parameters `weekday` (0 = Monday), `hour`, `tenure`, `region`, `stage`).
 /// Values that cannot be read are `input.invalid_argument`; unknown parameters are ignored.
 pub fn parse_filter(p: &Params) -> ApiResult<Filter> {
     let mut f = Filter::default();
@@ -88,6 +84,17 @@ pub fn parse_filter(p: &Params) -> ApiResult<Filter> {
                 }
                 f.kind = Some(v.clone());
             }
+            "weekday" => f.weekday = Some(small(k, v, 0, 6)?),
+            "hour" => f.hour = Some(small(k, v, 0, 23)?),
+            "tenure" => {
+                f.tenure = Some(Tenure::parse(v).ok_or_else(|| {
+                    ApiError::invalid(format!(
+                        "tenure: expected lt3, 3to12, gt12 or unknown, got {v:?}"
+                    ))
+                })?)
+            }
+            "region" => f.region = Some(text(k, v)?),
+            "stage" => f.stage = Some(text(k, v)?),
             _ => {}
         }
     }
@@ -102,190 +109,6 @@ pub fn parse_filter(p: &Params) -> ApiResult<Filter> {
         return Err(ApiError::invalid("score_min is above score_max"));
     }
     Ok(f)
-}
-
-/// Drill-down parameters applied by the server (see the module documentation).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Drill {
-    /// Local weekday, 0 = Monday.
-    pub weekday: Option<u8>,
-    /// Local hour.
-    pub hour: Option<u8>,
-    /// `lt3`, `3to12`, `gt12`, `unknown`: the agent's tenure on the day of the interaction.
-    pub tenure: Option<String>,
-    /// The agent's region (`unknown`: none recorded).
-    pub region: Option<String>,
-    /// The case's stage (`unknown`: none recorded).
-    pub stage: Option<String>,
-}
-
-impl Drill {
-    pub fn parse(p: &Params) -> ApiResult<Drill> {
-        let mut d = Drill::default();
-        for (k, v) in &p.0 {
-            match k.as_str() {
-                "weekday" => d.weekday = Some(small(k, v, 0, 6)?),
-                "hour" => d.hour = Some(small(k, v, 0, 23)?),
-                "tenure" => {
-                    if !TENURES.contains(&v.as_str()) {
-                        return Err(ApiError::invalid(format!(
-                            "tenure: expected lt3, 3to12, gt12 or unknown, got {v:?}"
-                        )));
-                    }
-                    d.tenure = Some(v.clone());
-                }
-                "region" => d.region = Some(text(k, v)?),
-                "stage" => d.stage = Some(text(k, v)?),
-                _ => {}
-            }
-        }
-        Ok(d)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        *self == Drill::default()
-    }
-
-    fn needs_agents(&self) -> bool {
-        self.tenure.is_some() || self.region.is_some()
-    }
-
-    /// Whether a list item matches.
-    pub fn matches(&self, it: &ListItem, look: &Lookups) -> bool {
-        let date: Option<Date> = it.local_date.parse().ok();
-        if let Some(w) = self.weekday
-            && date.map(|d| d.weekday().to_monday_zero_offset() as u8) != Some(w)
-        {
-            return false;
-        }
-        if let Some(h) = self.hour
-            && local_hour(&it.started_at) != Some(h)
-        {
-            return false;
-        }
-        let agent = look.agents.get(&it.agent_id);
-        if let Some(t) = &self.tenure {
-            let band = match (agent.and_then(|a| a.hired_on), date) {
-                (Some(h), Some(d)) => tenure_band(h, d),
-                _ => "unknown",
-            };
-            if band != t {
-                return false;
-            }
-        }
-        if let Some(r) = &self.region {
-            let have = agent.and_then(|a| a.region.as_deref()).unwrap_or("unknown");
-            if have != r {
-                return false;
-            }
-        }
-        if let Some(s) = &self.stage {
-            let have = look
-                .stages
-                .get(&it.case_id)
-                .map(String::as_str)
-                .unwrap_or("unknown");
-            if have != s {
-                return false;
-            }
-        }
-        true
-    }
-}
-
-/// The hour of an RFC 3339 local time (`2026-10-01T09:12:00+08:00` → 9).
-fn local_hour(s: &str) -> Option<u8> {
-    s.get(11..13)?.parse().ok()
-}
-
-fn tenure_band(hired: Date, on: Date) -> &'static str {
-    let plus = |m: i64| hired.checked_add(jiff::Span::new().months(m)).ok();
-    match (plus(3), plus(12)) {
-        (Some(t3), _) if on < t3 => "lt3",
-        (_, Some(t12)) if on < t12 => "3to12",
-        _ => "gt12",
-    }
-}
-
-/// What the drill-down filters look up: agents (region, hire date) and case stages.
-#[derive(Debug, Default)]
-pub struct Lookups {
-    pub agents: HashMap<String, zhijian_domain::Agent>,
-    pub stages: HashMap<String, String>,
-}
-
-/// [`Lookups`] read from the store and kept for a minute.
-#[derive(Default)]
-pub struct LookupCache {
-    agents: Cached<HashMap<String, zhijian_domain::Agent>>,
-    stages: Cached<HashMap<String, String>>,
-}
-
-/// A value and when it was read.
-type Cached<T> = Mutex<Option<(Instant, Arc<T>)>>;
-
-const TTL: Duration = Duration::from_secs(60);
-
-impl LookupCache {
-    pub async fn agents(
-        &self,
-        store: &Store,
-    ) -> ApiResult<Arc<HashMap<String, zhijian_domain::Agent>>> {
-        let mut g = self.agents.lock().await;
-        if let Some((at, v)) = &*g
-            && at.elapsed() < TTL
-        {
-            return Ok(v.clone());
-        }
-        let map: HashMap<_, _> = store
-            .records(RecordKind::Agent)
-            .await?
-            .into_iter()
-            .filter_map(|r| match r {
-                Record::Agent(a) => Some((a.id.clone(), a)),
-                _ => None,
-            })
-            .collect();
-        let v = Arc::new(map);
-        *g = Some((Instant::now(), v.clone()));
-        Ok(v)
-    }
-
-    pub async fn stages(&self, store: &Store) -> ApiResult<Arc<HashMap<String, String>>> {
-        let mut g = self.stages.lock().await;
-        if let Some((at, v)) = &*g
-            && at.elapsed() < TTL
-        {
-            return Ok(v.clone());
-        }
-        let map: HashMap<_, _> = store
-            .records(RecordKind::Case)
-            .await?
-            .into_iter()
-            .filter_map(|r| match r {
-                Record::Case(c) => c.stage.clone().map(|s| (c.id.clone(), s)),
-                _ => None,
-            })
-            .collect();
-        let v = Arc::new(map);
-        *g = Some((Instant::now(), v.clone()));
-        Ok(v)
-    }
-
-    /// What `drill` needs.
-    pub async fn for_drill(&self, store: &Store, drill: &Drill) -> ApiResult<Lookups> {
-        let agents = if drill.needs_agents() {
-            (*self.agents(store).await?).clone()
-        } else {
-            HashMap::new()
-        };
-        let stages = if drill.stage.is_some() {
-            (*self.stages(store).await?).clone()
-        } else {
-            HashMap::new()
-        };
-        Ok(Lookups { agents, stages })
-    }
 }
 
 #[cfg(test)]
@@ -328,16 +151,58 @@ mod tests {
             assert_eq!(e.code, "input.invalid_argument", "{bad:?}");
         }
         assert!(parse_filter(&params(&[("from", "2026-10-02"), ("to", "2026-10-01")])).is_err());
-        assert!(Drill::parse(&params(&[("hour", "24")])).is_err());
-        assert!(Drill::parse(&params(&[("tenure", "old")])).is_err());
+        for bad in [
+            ("hour", "24"),
+            ("weekday", "7"),
+            ("tenure", "old"),
+            ("hour", "-1"),
+        ] {
+            let e = parse_filter(&params(&[bad])).unwrap_err();
+            assert_eq!(e.code, "input.invalid_argument", "{bad:?}");
+        }
+        let f = parse_filter(&params(&[
+            ("weekday", "6"),
+            ("hour", "23"),
+            ("tenure", "3to12"),
+            ("region", "湖北"),
+            ("stage", "M1"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (f.weekday, f.hour, f.tenure),
+            (Some(6), Some(23), Some(Tenure::From3To12))
+        );
+        assert_eq!(
+            (f.region.as_deref(), f.stage.as_deref()),
+            (Some("湖北"), Some("M1"))
+        );
+        // The drill-down parameters survive the round trip through a drill query string.
+        let again = parse_filter(&Params(
+            f.query_string()
+                .split('&')
+                .map(|kv| {
+                    let (k, v) = kv.split_once('=').unwrap();
+                    (k.to_string(), pct_decode(v))
+                })
+                .collect(),
+        ))
+        .unwrap();
+        assert_eq!(again, f);
     }
 
-    #[test]
-    fn tenure_bands() {
-        let h: Date = "2026-01-31".parse().unwrap();
-        assert_eq!(tenure_band(h, "2026-04-29".parse().unwrap()), "lt3");
-        assert_eq!(tenure_band(h, "2026-04-30".parse().unwrap()), "3to12");
-        assert_eq!(tenure_band(h, "2027-01-31".parse().unwrap()), "gt12");
-        assert_eq!(local_hour("2026-10-01T09:12:00+08:00"), Some(9));
+    fn pct_decode(v: &str) -> String {
+        let b = v.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                out.push(u8::from_str_radix(&v[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
     }
 }

@@ -24,7 +24,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Extension;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower_http::compression::CompressionLayer;
@@ -186,7 +185,6 @@ pub fn router(state: AppState) -> Router {
         .and(NotForContentType::const_new("video/"));
     app.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(Extension(Arc::new(filter::LookupCache::default())))
         .layer(CompressionLayer::new().compress_when(compress))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)

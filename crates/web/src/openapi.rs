@@ -67,6 +67,31 @@ fn filter_params() -> Vec<Value> {
             "channel",
             json!({"type":"string","enum":["call","sms","visit","note"]}),
         ),
+        q(
+            "weekday",
+            "drill-down: local weekday of the interaction, 0 = Monday",
+            json!({"type":"integer","minimum":0,"maximum":6}),
+        ),
+        q(
+            "hour",
+            "drill-down: local hour of the interaction",
+            json!({"type":"integer","minimum":0,"maximum":23}),
+        ),
+        q(
+            "tenure",
+            "drill-down: the agent's tenure band on the interaction's local date",
+            json!({"type":"string","enum":["lt3","3to12","gt12","unknown"]}),
+        ),
+        q(
+            "region",
+            "drill-down: the agent's region (unknown: none recorded)",
+            s(),
+        ),
+        q(
+            "stage",
+            "drill-down: the effective case stage (unknown: none recorded)",
+            s(),
+        ),
     ]
 }
 
@@ -202,23 +227,6 @@ pub fn document() -> Value {
     );
     let mut list_params = filter_params();
     list_params.extend([
-        q(
-            "weekday",
-            "drill-down: local weekday, 0 = Monday",
-            json!({"type":"integer","minimum":0,"maximum":6}),
-        ),
-        q(
-            "hour",
-            "drill-down: local hour",
-            json!({"type":"integer","minimum":0,"maximum":23}),
-        ),
-        q(
-            "tenure",
-            "drill-down: the agent's tenure band",
-            json!({"type":"string","enum":["lt3","3to12","gt12","unknown"]}),
-        ),
-        q("region", "drill-down: the agent's region", s()),
-        q("stage", "drill-down: the case's stage", s()),
         q("cursor", "next_cursor of the previous page", s()),
         q(
             "limit",

@@ -593,8 +593,7 @@ fn open_csv(path: &Path, opts: &TabularOptions) -> Result<TableReader, FileError
         width: 0,
     };
     let mut seen = 0;
-    let mut first_headers: Option<Vec<String>> = None;
-    let mut incomplete: Option<FileError> = None;
+    let mut scan = HeaderScan::default();
     while seen < HEADER_SCAN {
         match src.rdr.read_record(&mut src.record) {
             Ok(true) => {}
@@ -613,40 +612,64 @@ fn open_csv(path: &Path, opts: &TabularOptions) -> Result<TableReader, FileError
             .iter()
             .map(|h| values::trim(h).to_string())
             .collect();
-        match columns::detect(&headers, opts.kind) {
-            Detected::Table(mapping) => {
-                src.width = headers.len();
-                return Ok(TableReader {
-                    kind: mapping.kind,
-                    format: Format::Csv,
-                    headers,
-                    mapping: *mapping,
-                    timezone: opts.timezone.clone(),
-                    source: Source::Csv(Box::new(src)),
-                    skipped: Vec::new(),
-                });
-            }
+        if let Some((headers, mapping)) = scan.detect(headers, opts.kind) {
+            src.width = headers.len();
+            return Ok(TableReader {
+                kind: mapping.kind,
+                format: Format::Csv,
+                headers,
+                mapping,
+                timezone: opts.timezone.clone(),
+                source: Source::Csv(Box::new(src)),
+                skipped: Vec::new(),
+            });
+        }
+    }
+    Err(scan.error())
+}
+
+/// The search for a header row (CSV and sheets): what was seen before a table was found.
+#[derive(Default)]
+struct HeaderScan {
+    /// The first candidate row.
+    first: Option<Vec<String>>,
+    /// The first row that looked like a table with columns missing.
+    incomplete: Option<FileError>,
+}
+
+impl HeaderScan {
+    /// The headers and their mapping when they name a table; otherwise noted for the error.
+    fn detect(
+        &mut self,
+        headers: Vec<String>,
+        kind: Option<TableKind>,
+    ) -> Option<(Vec<String>, Mapping)> {
+        match columns::detect(&headers, kind) {
+            Detected::Table(mapping) => return Some((headers, *mapping)),
             Detected::Incomplete { kind, missing } => {
-                if incomplete.is_none() {
-                    incomplete = Some(FileError::MissingColumns {
-                        kind,
-                        missing,
-                        headers: headers.clone(),
-                        sheet: None,
-                    });
-                }
+                self.incomplete.get_or_insert(FileError::MissingColumns {
+                    kind,
+                    missing,
+                    headers: headers.clone(),
+                    sheet: None,
+                });
             }
             Detected::Unknown => {}
         }
-        first_headers.get_or_insert(headers);
+        self.first.get_or_insert(headers);
+        None
     }
-    Err(incomplete.unwrap_or(match first_headers {
-        Some(headers) => FileError::UnknownTable {
-            headers,
-            sheet: None,
-        },
-        None => FileError::Empty,
-    }))
+
+    /// No table found: the first incomplete one, else the first row, else an empty file.
+    fn error(self) -> FileError {
+        self.incomplete.unwrap_or(match self.first {
+            Some(headers) => FileError::UnknownTable {
+                headers,
+                sheet: None,
+            },
+            None => FileError::Empty,
+        })
+    }
 }
 
 /// A workbook row as cells: row `.1` (relative) of the range.
@@ -808,8 +831,7 @@ fn find_header(
     range: &Range<Data>,
     kind: Option<TableKind>,
 ) -> Result<(usize, Vec<String>, Mapping), FileError> {
-    let mut first_headers = None;
-    let mut incomplete = None;
+    let mut scan = HeaderScan::default();
     for i in (0..range.height())
         .filter(|&i| !SheetRow(range, i).is_blank())
         .take(HEADER_SCAN)
@@ -818,27 +840,11 @@ fn find_header(
         while headers.last().is_some_and(|h| h.is_empty()) {
             headers.pop();
         }
-        match columns::detect(&headers, kind) {
-            Detected::Table(m) => return Ok((i, headers, *m)),
-            Detected::Incomplete { kind, missing } => {
-                incomplete.get_or_insert(FileError::MissingColumns {
-                    kind,
-                    missing,
-                    headers: headers.clone(),
-                    sheet: None,
-                });
-            }
-            Detected::Unknown => {}
+        if let Some((headers, mapping)) = scan.detect(headers, kind) {
+            return Ok((i, headers, mapping));
         }
-        first_headers.get_or_insert(headers);
     }
-    Err(incomplete.unwrap_or(match first_headers {
-        Some(headers) => FileError::UnknownTable {
-            headers,
-            sheet: None,
-        },
-        None => FileError::Empty,
-    }))
+    Err(scan.error())
 }
 
 impl TableReader {

@@ -83,73 +83,12 @@ pub fn password_of(role: Role) -> String {
     format!("pw-{}-secret", role.as_str())
 }
 
-/// A store backend for one test run.
-pub enum Backend {
-    Sqlite(tempfile::TempDir),
-    Postgres { base: String, schema: String },
-}
+use zhijian_store::testing::Backend;
 
-impl Backend {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Backend::Sqlite(_) => "sqlite",
-            Backend::Postgres { .. } => "postgres",
-        }
-    }
-
-    pub fn url(&self) -> String {
-        match self {
-            Backend::Sqlite(d) => format!("sqlite://{}", d.path().join("db/t.db").display()),
-            Backend::Postgres { base, schema } => {
-                let sep = if base.contains('?') { '&' } else { '?' };
-                format!("{base}{sep}options[search_path]={schema}")
-            }
-        }
-    }
-
-    pub async fn cleanup(&self) {
-        if let Backend::Postgres { base, schema } = self
-            && let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(base).await
-        {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                .execute(&mut conn)
-                .await;
-        }
-    }
-}
-
-fn say(m: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{m}");
-}
-
-/// SQLite always; PostgreSQL (a fresh schema) when `ZHIJIAN_TEST_DATABASE_URL` is set.
+/// SQLite always; PostgreSQL (a fresh schema) when `ZHIJIAN_TEST_DATABASE_URL` is set (said
+/// once, as `PostgreSQL web tests: RUN …` or `… SKIPPED …`).
 pub async fn backends() -> Vec<Backend> {
-    let mut v = vec![Backend::Sqlite(tempfile::tempdir().expect("tmp"))];
-    match std::env::var("ZHIJIAN_TEST_DATABASE_URL") {
-        Ok(base) if !base.is_empty() => {
-            let schema = format!(
-                "zj_web_{}_{}",
-                std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0)
-                    % 1_000_000_000
-            );
-            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
-                .await
-                .expect("connect to ZHIJIAN_TEST_DATABASE_URL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-                .execute(&mut conn)
-                .await
-                .expect("create schema");
-            say(&format!("web tests: PostgreSQL RUN ({schema})"));
-            v.push(Backend::Postgres { base, schema });
-        }
-        _ => say("web tests: PostgreSQL SKIPPED (ZHIJIAN_TEST_DATABASE_URL not set)"),
-    }
-    v
+    zhijian_store::testing::backends("web tests").await
 }
 
 /// A signed-in session.
