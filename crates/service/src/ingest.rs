@@ -190,41 +190,16 @@ async fn ingest_file(
         ..FileSummary::default()
     };
     // ---- pass 1: the event index ----
-    // A scanner thread parses; this task adds to the index (the two halves cost about the same).
-    let src = match source::open(path, &opts.tabular) {
+    // Scanner threads parse; this task adds to the index in file order.
+    let scan = match Scan::start(path, &opts.tabular) {
         Ok(s) => s,
         Err(e) => {
-            fs.error = Some(e.to_string());
+            fs.error = Some(e);
             return Ok(fs);
         }
     };
-    fs.format = src.description.clone();
-    progress.phase(&name, "scan", src.size);
-    let (scan_tx, scan_rx) = std::sync::mpsc::sync_channel::<(Vec<Record>, u64, u64)>(4);
-    let scanner = std::thread::Builder::new()
-        .name("zj-scan".into())
-        .spawn(move || {
-            let mut src = src;
-            let mut chunk = Vec::with_capacity(1024);
-            let mut n = 0u64;
-            while let Some(row) = src.next() {
-                n += 1;
-                if let Ok(r @ (Record::Interaction(_) | Record::Flag(_))) = row.record {
-                    chunk.push(r);
-                    if chunk.len() == 1024 {
-                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(1024));
-                        if scan_tx.send((full, src.bytes_done(), n)).is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-            let _ = scan_tx.send((chunk, src.bytes_done(), n));
-        })
-        .map_err(|e| ServiceError::Output {
-            path: "<thread>".into(),
-            message: e.to_string(),
-        })?;
+    fs.format = scan.description.clone();
+    progress.phase(&name, "scan", scan.size);
     let mut builder = IndexBuilder::new();
     for f in stored_flags {
         builder.add_flag(f);
@@ -233,7 +208,7 @@ async fn ingest_file(
     let mut ids: HashSet<u64> = HashSet::new();
     let mut persons: HashSet<String> = HashSet::new();
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-    for (chunk, bytes, rows) in scan_rx {
+    for (chunk, bytes, rows) in scan.chunks() {
         for rec in chunk {
             match rec {
                 Record::Interaction(i) => {
@@ -259,7 +234,6 @@ async fn ingest_file(
         }
         progress.advance(bytes, rows);
     }
-    let _ = scanner.join();
     let file_interactions = ordinal;
     // What the store already knows about the same people around the same days.
     let mut history: Vec<Interaction> = Vec::new();
@@ -390,6 +364,177 @@ async fn ingest_file(
         summary.history_reinspected += history.len() as u64;
     }
     Ok(fs)
+}
+
+/// What pass 1 hands on: the interactions and flags of a stretch of the file (in file order),
+/// with the bytes and rows read up to its end.
+type ScanChunk = (Vec<Record>, u64, u64);
+
+/// Pass 1's reading and parsing, off the task that builds the index. Parsing is most of pass
+/// 1's work, so a JSON Lines file is cut into blocks of whole lines that two threads parse in
+/// turn (the index is built from their output in file order); a table is read by one thread.
+struct Scan {
+    description: String,
+    size: u64,
+    /// Receivers to read in turn, block by block.
+    parts: Vec<std::sync::mpsc::Receiver<ScanChunk>>,
+}
+
+/// Bytes per block of lines handed to a parser.
+const SCAN_BLOCK: usize = 1 << 20;
+/// Blocks a parser may hold ahead of the index.
+const SCAN_AHEAD: usize = 2;
+
+impl Scan {
+    fn start(path: &Path, tabular: &TabularOptions) -> Result<Scan, String> {
+        let spawn_err = |e: std::io::Error| format!("<thread>: {e}");
+        let src = source::open(path, tabular).map_err(|e| e.to_string())?;
+        let (description, size) = (src.description.clone(), src.size);
+        if crate::tabular::is_tabular(path) {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<ScanChunk>(4);
+            std::thread::Builder::new()
+                .name("zj-scan".into())
+                .spawn(move || {
+                    let mut src = src;
+                    let mut chunk = Vec::with_capacity(1024);
+                    let mut n = 0u64;
+                    while let Some(row) = src.next() {
+                        n += 1;
+                        if let Ok(r @ (Record::Interaction(_) | Record::Flag(_))) = row.record {
+                            chunk.push(r);
+                            if chunk.len() == 1024 {
+                                let full = std::mem::replace(&mut chunk, Vec::with_capacity(1024));
+                                if tx.send((full, src.bytes_done(), n)).is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                    let _ = tx.send((chunk, src.bytes_done(), n));
+                })
+                .map_err(spawn_err)?;
+            return Ok(Scan {
+                description,
+                size,
+                parts: vec![rx],
+            });
+        }
+        // JSON Lines: the same rows as `source::open` reads (and pass 2 stores).
+        drop(src);
+        let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut senders = Vec::new();
+        let mut parts = Vec::new();
+        for k in 0..2 {
+            let (block_tx, block_rx) =
+                std::sync::mpsc::sync_channel::<(Vec<u8>, bool, u64)>(SCAN_AHEAD);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<ScanChunk>(SCAN_AHEAD);
+            std::thread::Builder::new()
+                .name(format!("zj-scan-{k}"))
+                .spawn(move || {
+                    for (block, first, bytes) in block_rx {
+                        if tx.send(parse_block(&block, first, bytes)).is_err() {
+                            return;
+                        }
+                    }
+                })
+                .map_err(spawn_err)?;
+            senders.push(block_tx);
+            parts.push(rx);
+        }
+        std::thread::Builder::new()
+            .name("zj-scan".into())
+            .spawn(move || {
+                use std::io::Read;
+                let mut file = file;
+                let mut carry: Vec<u8> = Vec::new();
+                let mut bytes = 0u64;
+                let mut first = true;
+                let mut turn = 0usize;
+                let mut buf = vec![0u8; SCAN_BLOCK];
+                loop {
+                    let n = match file.read(&mut buf) {
+                        Ok(n) => n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        // Pass 2 reads the file again and reports the error.
+                        Err(_) => 0,
+                    };
+                    bytes += n as u64;
+                    carry.extend_from_slice(&buf[..n]);
+                    // Whole lines go on; the last, unfinished one waits for more (or the end).
+                    let cut = if n == 0 {
+                        carry.len()
+                    } else {
+                        match carry.iter().rposition(|&b| b == b'\n') {
+                            Some(i) if carry.len() >= SCAN_BLOCK => i + 1,
+                            _ => continue,
+                        }
+                    };
+                    let rest = carry.split_off(cut);
+                    let block = std::mem::replace(&mut carry, rest);
+                    if !block.is_empty() {
+                        let done = bytes - carry.len() as u64;
+                        if senders[turn].send((block, first, done)).is_err() {
+                            return;
+                        }
+                        first = false;
+                        turn = (turn + 1) % senders.len();
+                    }
+                    if n == 0 {
+                        return;
+                    }
+                }
+            })
+            .map_err(spawn_err)?;
+        Ok(Scan {
+            description,
+            size,
+            parts,
+        })
+    }
+
+    /// The parsed chunks in file order; rows are counted from the start of the file.
+    fn chunks(self) -> impl Iterator<Item = ScanChunk> {
+        let mut rows = 0u64;
+        let mut turn = 0usize;
+        let parts = self.parts;
+        std::iter::from_fn(move || {
+            let (chunk, bytes, n) = parts[turn].recv().ok()?;
+            turn = (turn + 1) % parts.len();
+            rows += n;
+            Some((chunk, bytes, rows))
+        })
+    }
+}
+
+/// The interactions and flags of a block of whole JSON lines, read as `source::JsonLines`
+/// reads them (a byte-order mark only on the file's first line, `\r\n` endings, blank lines
+/// skipped; rows that do not parse are left to pass 2), with the rows of the block counted.
+fn parse_block(block: &[u8], first: bool, bytes: u64) -> ScanChunk {
+    let mut out = Vec::new();
+    let mut rows = 0u64;
+    let mut lines = block.split(|&b| b == b'\n').peekable();
+    let mut at_start = first;
+    while let Some(line) = lines.next() {
+        if lines.peek().is_none() && line.is_empty() {
+            break; // after the last newline
+        }
+        let mut l = line.strip_suffix(b"\r").unwrap_or(line);
+        if at_start {
+            l = l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l);
+            at_start = false;
+        }
+        if l.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        rows += 1;
+        if let Ok(s) = std::str::from_utf8(l)
+            && let Ok(r @ (Record::Interaction(_) | Record::Flag(_))) =
+                zhijian_domain::parse_record(s)
+        {
+            out.push(r);
+        }
+    }
+    (out, bytes, rows)
 }
 
 /// A batch of parsed rows, as the reader hands it on.

@@ -7,12 +7,13 @@
 //!
 //! ```text
 //! cargo run --release -p zhijian-store --example web_bench -- --interactions 1000000
-//!     [--db PATH] [--runs 50] [--batch 2000] [--seed-only] [--rebuild]
+//!     [--db PATH] [--runs 50] [--batch 2000] [--seed-only] [--rebuild] [--short]
 //! ```
 //!
 //! `--db PATH` keeps the store there and reuses it when it already holds the interactions
 //! (a `postgres://` URL works too); without it a temporary SQLite file is used. `--seed-only`
-//! stops after seeding; `--rebuild` times `rebuild_read_models` before the queries.
+//! stops after seeding; `--rebuild` times `rebuild_read_models` before the queries; `--short`
+//! times only the whole-organisation dashboards and the drill-down cases.
 
 use std::time::Instant;
 
@@ -31,6 +32,7 @@ async fn main() {
     let mut db: Option<String> = None;
     let mut seed_only = false;
     let mut rebuild = false;
+    let mut short = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().expect("a value after the flag");
@@ -41,6 +43,7 @@ async fn main() {
             "--db" => db = Some(val()),
             "--seed-only" => seed_only = true,
             "--rebuild" => rebuild = true,
+            "--short" => short = true,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -142,6 +145,11 @@ async fn main() {
             Filter::default(),
         ),
     ];
+    let dash_cases = if short {
+        dash_cases.into_iter().take(2).collect()
+    } else {
+        dash_cases
+    };
     for (label, scope, f) in &dash_cases {
         let (d, dash) = timed(runs, |_| async {
             store.dashboard(scope, f).await.expect("dashboard")
@@ -158,6 +166,90 @@ async fn main() {
         worst = worst.max(p95);
     }
     println!("  worst p95: {worst:.1} ms");
+
+    // The drill-down filters of the dashboard (stage, hour: partly from the facts rows) and the
+    // lists they lead to (a stage row, a heat-map cell).
+    let slow_runs = runs.clamp(1, 5);
+    println!(
+        "\ndrill-down, dashboard {slow_runs} runs, list {runs} runs                         p50 ms  p95 ms  max ms"
+    );
+    let with = |f: Filter, g: &dyn Fn(&mut Filter)| {
+        let mut f = f;
+        g(&mut f);
+        f
+    };
+    let drill_dash: Vec<(&str, Scope, Filter)> = vec![
+        (
+            "dashboard, team lead, 30 days, stage M2",
+            team_lead.clone(),
+            with(range(first, last), &|f| f.stage = Some("M2".into())),
+        ),
+        (
+            "dashboard, admin, 7 days, hour 9",
+            admin.clone(),
+            with(range(week, last), &|f| f.hour = Some(9)),
+        ),
+        (
+            "dashboard, admin, 30 days, stage unknown (none)",
+            admin.clone(),
+            with(range(first, last), &|f| f.stage = Some("unknown".into())),
+        ),
+    ];
+    for (label, scope, f) in &drill_dash {
+        let (d, dash) = timed(slow_runs, |_| async {
+            store.dashboard(scope, f).await.expect("dashboard")
+        })
+        .await;
+        row(
+            label,
+            d,
+            &format!("{} interactions", dash.kpis.interactions),
+        );
+    }
+    let drill_list: Vec<(&str, Scope, Filter)> = vec![
+        (
+            "list, admin, heat-map cell Wed 10:00 + findings",
+            admin.clone(),
+            with(range(first, last), &|f| {
+                f.weekday = Some(2);
+                f.hour = Some(10);
+                f.status = Some(Status::WithFindings);
+            }),
+        ),
+        (
+            "list, admin, heat-map cell Sun 06:00 + findings (rare)",
+            admin.clone(),
+            with(range(first, last), &|f| {
+                f.weekday = Some(6);
+                f.hour = Some(6);
+                f.status = Some(Status::WithFindings);
+            }),
+        ),
+        (
+            "list, team lead, stage M3",
+            team_lead.clone(),
+            with(range(first, last), &|f| f.stage = Some("M3".into())),
+        ),
+        (
+            "list, admin, stage unknown (none)",
+            admin.clone(),
+            with(range(first, last), &|f| f.stage = Some("unknown".into())),
+        ),
+    ];
+    for (label, scope, f) in &drill_list {
+        let (d, page) = timed(runs, |_| async {
+            store
+                .list_interactions(scope, f, None, 50)
+                .await
+                .expect("list")
+        })
+        .await;
+        row(label, d, &format!("{} items", page.items.len()));
+    }
+    if short {
+        store.close().await;
+        return;
+    }
 
     println!(
         "\nlist, limit 50 ({runs} runs each)                                    p50 ms  p95 ms  max ms"

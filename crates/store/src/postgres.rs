@@ -33,6 +33,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "web",
         include_str!("../migrations/postgres/0002_web.sql"),
     ),
+    (
+        3,
+        "web_drill",
+        include_str!("../migrations/postgres/0003_web_drill.sql"),
+    ),
 ];
 
 fn migrator() -> &'static sqlx::migrate::Migrator {

@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use sqlx::pool::PoolConnection;
-use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Arguments, AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::conn::{Conn, ScanRow, ScanTuple};
 use crate::facts;
@@ -49,6 +49,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0001_init.sql"),
     ),
     (2, "web", include_str!("../migrations/sqlite/0002_web.sql")),
+    (
+        3,
+        "web_drill",
+        include_str!("../migrations/sqlite/0003_web_drill.sql"),
+    ),
 ];
 
 fn migrator() -> &'static sqlx::migrate::Migrator {
@@ -437,14 +442,45 @@ pub(crate) async fn copy_history(
     Ok(())
 }
 
-fn bind(b: &mut Separated<'_, Sqlite, &'static str>, v: Val) {
+fn bind(args: &mut SqliteArguments, v: Val) -> Result<(), sqlx::error::BoxDynError> {
     match v {
-        Val::Null => b.push_bind(None::<i64>),
-        Val::Text(s) => b.push_bind(s),
-        Val::Int(i) => b.push_bind(i),
-        Val::Real(f) => b.push_bind(f),
-        Val::Bool(x) => b.push_bind(x),
-    };
+        Val::Null => args.add(None::<i64>),
+        Val::Text(s) => args.add(s),
+        Val::Int(i) => args.add(i),
+        Val::Real(f) => args.add(f),
+        Val::Bool(x) => args.add(x),
+    }
+}
+
+/// The text of a multi-row insert of `rows` rows into `t`, built once per process for each
+/// (table, conflict handling, row count): binding a chunk is then only its values.
+fn insert_sql(t: &Table, on: OnConflict, rows: usize) -> Arc<str> {
+    type Key = (&'static str, u8, usize);
+    static CACHE: OnceLock<std::sync::Mutex<HashMap<Key, Arc<str>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (t.name, on as u8, rows);
+    if let Some(sql) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return sql.clone();
+    }
+    let mut head = model::insert_head(t);
+    if on == OnConflict::Fail {
+        // `OR FAIL` (the whole transaction is rolled back on any error anyway): a statement
+        // that cannot abort half way needs no statement journal, which would otherwise copy
+        // every existing page the statement modifies (16 KiB each) before changing it.
+        head = head.replacen("INSERT INTO", "INSERT OR FAIL INTO", 1);
+    }
+    let row = format!("({})", vec!["?"; t.cols.len()].join(", "));
+    let sql: Arc<str> = format!(
+        "{head}VALUES {}{}",
+        vec![row.as_str(); rows].join(", "),
+        model::conflict_clause(t, on)
+    )
+    .into();
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, sql.clone());
+    sql
 }
 
 /// Cuts rows into statements of a power-of-two number of rows: full chunks of `per`, then
@@ -489,35 +525,33 @@ where
     I: Iterator<Item = Row> + Send,
 {
     let per = prev_power_of_two((MAX_PARAMS / t.cols.len()).clamp(1, MAX_ROWS));
-    let head = model::insert_head(t);
-    let tail = model::conflict_clause(t, on);
-    let build = |chunk: Vec<Row>| {
-        let mut qb = QueryBuilder::<Sqlite>::new(&head);
-        qb.push_values(chunk, |mut b, row| {
-            for v in row {
-                bind(&mut b, v);
-            }
-        });
-        qb.push(&tail);
-        qb
+    let cols = t.cols.len();
+    let build = |chunk: Vec<Row>| -> Result<(Arc<str>, SqliteArguments), StoreError> {
+        let sql = insert_sql(t, on, chunk.len());
+        let mut args = SqliteArguments::default();
+        args.reserve(chunk.len() * cols, 0);
+        for v in chunk.into_iter().flatten() {
+            bind(&mut args, v).map_err(|e| query_err("insert")(sqlx::Error::Encode(e)))?;
+        }
+        Ok((sql, args))
     };
     let mut chunks = Chunker {
         rows,
         per,
         tail: Vec::new(),
     };
-    let mut next = chunks.next_chunk().map(build);
+    let mut next = chunks.next_chunk().map(build).transpose()?;
     let mut affected = 0;
-    while let Some(mut qb) = next {
+    while let Some((sql, args)) = next {
         // The first poll hands the statement to SQLite's worker thread; the next chunk is
         // serialised and bound here meanwhile.
         let (done, following) = tokio::join!(
             biased;
-            qb.build().execute(&mut *c),
-            async { chunks.next_chunk().map(build) }
+            sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *c),
+            async { chunks.next_chunk().map(build).transpose() }
         );
         affected += done.map_err(query_err("insert"))?.rows_affected();
-        next = following;
+        next = following?;
     }
     Ok(affected)
 }

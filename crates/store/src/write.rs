@@ -163,9 +163,17 @@ async fn write_kind(
         conn.copy_history(kind, table, &changed, now).await?;
     }
     if !write.is_empty() {
+        // New records are plain inserts (the decision holds: writers are serialised), changed
+        // ones upserts. (On SQLite a plain multi-row insert needs no statement journal.)
         let mut tz = TzCache::default();
-        let rows = write.iter().map(|i| record_row(i, now, &mut tz));
-        conn.insert(table, rows, OnConflict::Update).await?;
+        let (new, old): (Vec<&Item>, Vec<&Item>) =
+            write.iter().partition(|i| inserted.contains(i.id.as_str()));
+        for (items, on) in [(new, OnConflict::Fail), (old, OnConflict::Update)] {
+            if !items.is_empty() {
+                let rows = items.into_iter().map(|i| record_row(i, now, &mut tz));
+                conn.insert(table, rows, on).await?;
+            }
+        }
     }
     if kind == RecordKind::Case {
         // Interactions already stored for these cases may take a new stage.
@@ -204,13 +212,22 @@ async fn write_kind(
                 .filter(|i| !written.contains(i.id.as_str())),
         )
         .collect();
+    // Stored interactions lose their old inspection first; one inserted by this write has none
+    // (interactions are never deleted, and an inspection is only stored with its interaction).
     let mut replace: Vec<&str> = changed;
-    replace.extend(inspect.iter().map(|i| i.id.as_str()));
+    replace.extend(
+        inspect
+            .iter()
+            .map(|i| i.id.as_str())
+            .filter(|id| !inserted.contains(id)),
+    );
     if !replace.is_empty() {
         conn.delete_in("findings", "interaction_id", &replace)
             .await?;
         conn.delete_in("inspections", "interaction_id", &replace)
             .await?;
+    }
+    if !inspect.is_empty() {
         // (id, inspection, interaction) of what gets an inspection.
         let inspections: Vec<(&str, &Inspection, &zhijian_domain::Interaction)> = inspect
             .iter()
