@@ -346,11 +346,21 @@ fn push_predicates(q: &mut Q, r: &Resolved, skip: Implied) {
     }
     push_agent_days(q, r);
     push_weekday(q, r);
+    // A few agents (a team lead's): their index ranges hold fewer rows than one stage's or
+    // hour's; SQLite, without statistics, would take `facts_stage` / `facts_hour` for the
+    // equality. The unary `+` leaves those terms to be tested, not used to pick an index (the
+    // list names its index; this is for the dashboard's facts-row path).
+    let few_agents = !q.pg
+        && r.agents
+            .as_ref()
+            .is_some_and(|a| a.len() <= MAX_AGENT_SOURCES);
+    let plus = if few_agents { "+" } else { "" };
     if let Some(h) = r.hour {
-        q.sql(" AND p.local_hour = ").arg(i64::from(h));
+        q.sql(&format!(" AND {plus}p.local_hour = "))
+            .arg(i64::from(h));
     }
     if let Some(s) = &r.stage {
-        q.sql(" AND p.stage = ").arg(s.as_str());
+        q.sql(&format!(" AND {plus}p.stage = ")).arg(s.as_str());
     }
     if !skip.client
         && let Some(c) = &r.client
