@@ -199,7 +199,8 @@ async fn ingest_file(
         }
     };
     fs.format = scan.description.clone();
-    progress.phase(&name, "scan", scan.size);
+    let size = scan.size;
+    progress.phase(&name, "scan", size);
     let mut builder = IndexBuilder::new();
     for f in stored_flags {
         builder.add_flag(f);
@@ -257,13 +258,6 @@ async fn ingest_file(
     // reader thread (read, parse, hash) → inspector thread (skip unchanged, inspect) → this
     // task (write, one transaction per batch). Each stage holds at most two batches.
     let index = Arc::new(index);
-    let size = match std::fs::metadata(path) {
-        Ok(m) => m.len(),
-        Err(e) => {
-            fs.error = Some(format!("{name}: {e}"));
-            return Ok(fs);
-        }
-    };
     progress.phase(&name, "ingest", size);
     let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<Result<Chunk, String>>(2);
     let (batch_tx, mut batch_rx) = tokio::sync::mpsc::channel::<Result<Prepared, ServiceError>>(2);

@@ -11,7 +11,7 @@ use zhijian_domain::{Date, Timestamp};
 use crate::conn::{Conn, decode_record};
 use crate::facts::{self, CatBits};
 use crate::model::{ColType, DEFAULT_TZ};
-use crate::q::Q;
+use crate::q::{Arg, Q};
 use crate::web::{
     BreakdownRow, Breakdowns, Dashboard, DashboardFilter, Detail, DetailFinding, DetailInspection,
     Filter, HeatCell, Kpis, ListItem, ListPage, ParetoRow, Scope, Status, Targets, Tenure,
@@ -542,32 +542,29 @@ impl Source {
     /// `SELECT {cols} FROM … WHERE <the source's range>` (without the time range); `join`: the
     /// facts row `p` is needed (the pair source reads it only for its predicates).
     fn select(&self, q: &mut Q, cols: &str, join: bool) {
+        let pg = q.pg;
         let hint = |index: &str| {
-            if q.pg {
+            if pg {
                 String::new()
             } else {
                 format!(" INDEXED BY {index}")
             }
+        };
+        // Rows of `web_facts` with `column = arg`, read through `index` on SQLite.
+        let mut eq = |index: &str, column: &str, arg: Arg| {
+            let h = hint(index);
+            q.sql(&format!(
+                "SELECT {cols} FROM web_facts p{h} WHERE p.{column} = "
+            ))
+            .arg(arg);
         };
         match self {
             Source::Time => {
                 let h = hint("facts_time");
                 q.sql(&format!("SELECT {cols} FROM web_facts p{h} WHERE 1 = 1"));
             }
-            Source::Agent(a) => {
-                let h = hint("facts_agent");
-                q.sql(&format!(
-                    "SELECT {cols} FROM web_facts p{h} WHERE p.agent_id = "
-                ))
-                .arg(a.as_str());
-            }
-            Source::Client(c) => {
-                let h = hint("facts_client");
-                q.sql(&format!(
-                    "SELECT {cols} FROM web_facts p{h} WHERE p.client = "
-                ))
-                .arg(c.as_str());
-            }
+            Source::Agent(a) => eq("facts_agent", "agent_id", a.as_str().into()),
+            Source::Client(c) => eq("facts_client", "client", c.as_str().into()),
             Source::Kind(k) => {
                 // The literal term lets SQLite use the partial index.
                 let h = hint("facts_kind");
@@ -576,20 +573,8 @@ impl Source {
                 ))
                 .arg(k.as_str());
             }
-            Source::Stage(st) => {
-                let h = hint("facts_stage");
-                q.sql(&format!(
-                    "SELECT {cols} FROM web_facts p{h} WHERE p.stage = "
-                ))
-                .arg(st.as_str());
-            }
-            Source::Hour(hr) => {
-                let h = hint("facts_hour");
-                q.sql(&format!(
-                    "SELECT {cols} FROM web_facts p{h} WHERE p.local_hour = "
-                ))
-                .arg(i64::from(*hr));
-            }
+            Source::Stage(st) => eq("facts_stage", "stage", st.as_str().into()),
+            Source::Hour(hr) => eq("facts_hour", "local_hour", i64::from(*hr).into()),
             Source::Pair(c, l) => {
                 let h = hint("findings_category");
                 // CROSS JOIN keeps the findings index the outer loop on SQLite.
