@@ -1,7 +1,7 @@
 //! Derived data for the web application, maintained by the write path in the same transaction
 //! as the records: one row of facts per interaction (`web_facts`, whose covering indexes serve
-//! the list) and daily rollups (`roll_int`, `roll_cat`, `roll_hour` and their agent-free
-//! `roll_day_*` twins).
+//! the list) and daily rollups (`roll_int`, `roll_cat`, `roll_hour`, their agent-free
+//! `roll_day_*` twins and their client-free `roll_agent_*` twins).
 //!
 //! Invariant: the rollups are exactly the sum of what [`Deltas::add`] derives from the stored
 //! facts rows ([`INT_EXPRS`] is the same derivation in SQL, for the dashboard's exact path;
@@ -147,6 +147,43 @@ pub(crate) const ROLL_DAY_INT: Table = Table {
         ("service_hit", Int),
     ],
     key: "local_date, client, stage",
+};
+
+/// `roll_int` summed over clients and stages: the counters of the dashboard's rows by agent.
+pub(crate) const ROLL_AGENT_INT: Table = Table {
+    name: "roll_agent_int",
+    cols: &[
+        ("local_date", Text),
+        ("agent_id", Text),
+        ("interactions", Int),
+        ("calls", Int),
+        ("sms", Int),
+        ("visits", Int),
+        ("notes", Int),
+        ("connected_calls", Int),
+        ("recordings", Int),
+        ("inspected", Int),
+        ("failed", Int),
+        ("with_findings", Int),
+        ("findings", Int),
+        ("compliance_findings", Int),
+        ("service_findings", Int),
+        ("compliance_hit", Int),
+        ("service_hit", Int),
+    ],
+    key: "local_date, agent_id",
+};
+
+/// `roll_cat` summed over clients, levels and rules: the categories of the rows by agent.
+pub(crate) const ROLL_AGENT_CAT: Table = Table {
+    name: "roll_agent_cat",
+    cols: &[
+        ("local_date", Text),
+        ("agent_id", Text),
+        ("category", Text),
+        ("n", Int),
+    ],
+    key: "local_date, agent_id, category",
 };
 
 pub(crate) const ROLL_DAY_CAT: Table = Table {
@@ -598,9 +635,18 @@ impl Deltas {
                 *a += b;
             }
         }
+        let mut agent_int: HashMap<(&str, &str), [i64; 15]> = HashMap::new();
+        for ((d, a, _, _), v) in &self.int {
+            let e = agent_int.entry((d, a)).or_default();
+            for (x, y) in e.iter_mut().zip(v) {
+                *x += y;
+            }
+        }
         let mut day_cat: HashMap<(&str, &str, &str, u8), i64> = HashMap::new();
-        for ((d, _, c, g, l, _), n) in &self.cat {
+        let mut agent_cat: HashMap<(&str, &str, &str), i64> = HashMap::new();
+        for ((d, a, c, g, l, _), n) in &self.cat {
             *day_cat.entry((d, c, g, *l)).or_default() += n;
+            *agent_cat.entry((d, a, g)).or_default() += n;
         }
         let mut day_hour: HashMap<(&str, i64, &str), [i64; 2]> = HashMap::new();
         for ((d, h, _, c), v) in &self.hour {
@@ -639,6 +685,26 @@ impl Deltas {
             .collect();
         sort_rows(&mut rows, 3);
         conn.insert(&ROLL_DAY_HOUR, rows.into_iter(), OnConflict::Accumulate)
+            .await?;
+        let mut rows: Vec<Row> = agent_int
+            .into_iter()
+            .filter(|(_, v)| nonzero(v))
+            .map(|((d, a), v)| {
+                let mut r: Row = vec![d.into(), a.into()];
+                r.extend(v.into_iter().map(Val::Int));
+                r
+            })
+            .collect();
+        sort_rows(&mut rows, 2);
+        conn.insert(&ROLL_AGENT_INT, rows.into_iter(), OnConflict::Accumulate)
+            .await?;
+        let mut rows: Vec<Row> = agent_cat
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .map(|((d, a, g), n)| vec![d.into(), a.into(), g.into(), n.into()])
+            .collect();
+        sort_rows(&mut rows, 3);
+        conn.insert(&ROLL_AGENT_CAT, rows.into_iter(), OnConflict::Accumulate)
             .await?;
 
         let mut rows: Vec<Row> = self
@@ -801,6 +867,8 @@ pub(crate) async fn rebuild(conn: &mut Conn<'_>) -> Result<(), StoreError> {
         "roll_day_int",
         "roll_day_cat",
         "roll_day_hour",
+        "roll_agent_int",
+        "roll_agent_cat",
     ] {
         let q = conn.q(&format!("DELETE FROM {t}"));
         conn.exec(&q, "clear derived tables").await?;
@@ -947,6 +1015,8 @@ mod tests {
             &ROLL_DAY_INT,
             &ROLL_DAY_CAT,
             &ROLL_DAY_HOUR,
+            &ROLL_AGENT_INT,
+            &ROLL_AGENT_CAT,
         ] {
             for k in t.key.split(',') {
                 assert!(t.cols.iter().any(|(c, _)| *c == k.trim()), "{}", t.name);
@@ -955,6 +1025,8 @@ mod tests {
         let cols: Vec<&str> = ROLL_INT.cols[4..].iter().map(|c| c.0).collect();
         assert_eq!(cols, INT_EXPRS.map(|(c, _)| c));
         let cols: Vec<&str> = ROLL_DAY_INT.cols[3..].iter().map(|c| c.0).collect();
+        assert_eq!(cols, INT_EXPRS.map(|(c, _)| c));
+        let cols: Vec<&str> = ROLL_AGENT_INT.cols[2..].iter().map(|c| c.0).collect();
         assert_eq!(cols, INT_EXPRS.map(|(c, _)| c));
         assert_eq!(FACTS_COLUMNS.split(", ").count(), WEB_FACTS.cols.len());
         for ((c, _), d) in WEB_FACTS.cols.iter().zip(FACTS_COLUMNS.split(", ")) {

@@ -28,9 +28,10 @@ use zhijian_domain::{InspectionResult, Interaction, Record, Timestamp};
 use conn::Conn;
 pub use hash::{canonical_json, content_hash, hash_str};
 pub use web::{
-    AuditEvent, BreakdownRow, Breakdowns, CategoryClass, Dashboard, DashboardFilter, Detail,
-    DetailFinding, DetailInspection, Filter, HeatCell, Kpis, ListItem, ListPage, ParetoRow, Role,
-    Scope, Status, Targets, TrendRow, User, category_class, category_title,
+    AuditEvent, BreakdownRow, Breakdowns, CategoryClass, Dashboard, DashboardFilter,
+    DashboardOptions, Detail, DetailFinding, DetailInspection, Filter, HeatCell, Kpis, ListItem,
+    ListPage, ParetoRow, Role, Scope, Status, Targets, TrendRow, User, category_class,
+    category_title,
 };
 
 /// The store: an embedded SQLite file or a PostgreSQL database behind one interface.

@@ -38,6 +38,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "web_drill",
         include_str!("../migrations/postgres/0003_web_drill.sql"),
     ),
+    (
+        4,
+        "dash_rollups",
+        include_str!("../migrations/postgres/0004_dash_rollups.sql"),
+    ),
 ];
 
 fn migrator() -> &'static sqlx::migrate::Migrator {

@@ -1736,7 +1736,7 @@ mod oracle {
 }
 
 use oracle::{Summary, World};
-use zhijian_store::{AuditEvent, Filter, Role, Scope, Status, User};
+use zhijian_store::{AuditEvent, DashboardOptions, Filter, Role, Scope, Status, User};
 
 fn web_user(
     role: Role,
@@ -2222,9 +2222,34 @@ fn web_filters() -> Vec<(&'static str, Filter)> {
 }
 
 async fn check_dashboard(db: &TestDb, world: &World, label: &str, scope: &Scope, f: &Filter) {
-    let d = db.store.dashboard(scope, f).await.unwrap();
+    let opts = DashboardOptions {
+        row_categories: true,
+    };
+    let d = db.store.dashboard_with(scope, f, opts).await.unwrap();
     let got = Summary::of(&d);
     let want = world.dashboard(scope, f);
+    // Without the option: the same dashboard, without categories on the rows.
+    let plain = db.store.dashboard(scope, f).await.unwrap();
+    let b = &plain.breakdowns;
+    for rows in [
+        &b.branch, &b.team, &b.tenure, &b.region, &b.stage, &b.client, &b.agent,
+    ] {
+        assert!(
+            rows.iter().all(|r| r.categories.is_none()),
+            "{label}: row categories not asked for"
+        );
+    }
+    let plain = Summary::of(&plain);
+    assert_eq!(
+        (&plain.kpis, &plain.trend, &plain.pareto),
+        (&got.kpis, &got.trend, &got.pareto),
+        "{label}: plain"
+    );
+    assert_eq!(
+        (&plain.heat, &plain.breakdowns),
+        (&got.heat, &got.breakdowns),
+        "{label}: plain"
+    );
     assert_eq!(got.kpis, want.kpis, "{label}: kpis");
     assert_eq!(got.trend, want.trend, "{label}: trend");
     assert_eq!(got.pareto, want.pareto, "{label}: pareto");
@@ -2771,6 +2796,31 @@ async fn web_rollups_stay_exact(db: &mut TestDb) {
     check_everything(db, &world, &filters).await;
     // And so does a reopened store.
     db.reopen().await;
+    assert_eq!(futures_dashboards(db).await, before);
+    // Migration 0004 fills the client-free twins from the rollups they sum: the same answers.
+    let (dir, with_cats) = match &db.store {
+        Store::Sqlite(_) => (
+            "sqlite",
+            include_str!("../migrations/sqlite/0004_dash_rollups.sql"),
+        ),
+        Store::Postgres(_) => (
+            "postgres",
+            include_str!("../migrations/postgres/0004_dash_rollups.sql"),
+        ),
+    };
+    let fill: Vec<&str> = with_cats
+        .split(';')
+        .map(str::trim)
+        .filter(|s| s.lines().any(|l| l.starts_with("INSERT INTO roll_agent_")))
+        .collect();
+    assert_eq!(fill.len(), 2, "{dir}: the fill statements of 0004");
+    let mut sql = vec!["DELETE FROM roll_agent_int", "DELETE FROM roll_agent_cat"];
+    sql.extend(fill);
+    raw_exec(db, &sql).await;
+    for (label, scope) in web_scopes() {
+        let label = format!("after 0004's fill, {label}");
+        check_dashboard(db, &world, &label, &scope, &Filter::default()).await;
+    }
     assert_eq!(futures_dashboards(db).await, before);
     // A store whose read models were derived by another version (or not at all: a store
     // written before schema version 2) is rebuilt when it is opened.

@@ -17,7 +17,7 @@ use zhijian_domain::{
 };
 use zhijian_engine::Engine;
 use zhijian_engine::pack::ExampleDef;
-use zhijian_store::{Filter, ListPage, Role, StoreError, category_class};
+use zhijian_store::{DashboardOptions, Filter, ListPage, Role, StoreError, category_class};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -83,9 +83,20 @@ pub async fn dashboard(
             f.from = f.to;
         }
     }
+    let opts = DashboardOptions {
+        row_categories: match p.get("row_categories") {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(v) => {
+                return Err(ApiError::invalid(format!(
+                    "row_categories: expected true or false, got {v:?}"
+                )));
+            }
+        },
+    };
     let d = st
         .store
-        .dashboard(&caller.scope(), &f)
+        .dashboard_with(&caller.scope(), &f, opts)
         .await
         .map_err(store_err)?;
     let mut v = serde_json::to_value(&d).map_err(ApiError::internal)?;

@@ -216,12 +216,19 @@ pub fn document() -> Value {
             "responses": {"200": ok_json(schema_ref("Me"), "the caller")}
         })),
     );
+    let mut dash_params = filter_params();
+    dash_params.push(q(
+        "row_categories",
+        "true: findings by category on every breakdown row but the stage rows (costs a rollup \
+         row per agent, day and category of the range)",
+        json!({"type":"boolean","default":false}),
+    ));
     put(
         "/api/dashboard",
         "get",
         secured(json!({
             "summary": "KPIs, trend, Pareto, heat map and breakdowns in the caller's scope (default: the last 30 days)", "tags": ["dashboard"],
-            "parameters": filter_params(),
+            "parameters": dash_params,
             "responses": {"200": ok_json(schema_ref("Dashboard"), "the dashboard"), "400": err_ref()}
         })),
     );

@@ -690,10 +690,14 @@ async fn drill_downs_and_bad_filters() {
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}");
         assert_eq!(res.code(), "input.invalid_argument", "{bad}");
     }
-    let res = app
-        .send(Req::get("/api/dashboard?from=oops", Some(s)))
-        .await;
-    assert_eq!(res.code(), "input.invalid_argument");
+    for bad in [
+        "/api/dashboard?from=oops",
+        "/api/dashboard?row_categories=maybe",
+    ] {
+        let res = app.send(Req::get(bad, Some(s))).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(res.code(), "input.invalid_argument", "{bad}");
+    }
 }
 
 #[tokio::test]
@@ -723,7 +727,29 @@ async fn dashboard_rules_and_playground_shapes() {
     ] {
         for r in d["breakdowns"][dim].as_array().unwrap() {
             assert!(r["drill"].is_string(), "{dim}: {r}");
+            // Findings by category only when asked for.
+            assert!(r.get("categories").is_none(), "{dim}: {r}");
         }
+    }
+    let with = app
+        .send(Req::get(
+            &format!("/api/dashboard?{FROM_TO}&row_categories=true"),
+            Some(s),
+        ))
+        .await
+        .json();
+    assert_eq!(with["kpis"], d["kpis"]);
+    for dim in ["branch", "team", "tenure", "region", "client", "agent"] {
+        let rows = with["breakdowns"][dim].as_array().unwrap();
+        assert!(
+            rows.iter().any(|r| r["categories"]
+                .as_object()
+                .is_some_and(|c| c.values().any(|n| n.as_u64() > Some(0)))),
+            "{dim}: {rows:?}"
+        );
+    }
+    for r in with["breakdowns"]["stage"].as_array().unwrap() {
+        assert!(r.get("categories").is_none(), "stage: {r}");
     }
     // The drill-downs of the dashboard select what they count.
     let monday10 = heat
