@@ -280,7 +280,8 @@ pub struct PartyLists {
 /// The compiled pack.
 pub struct Compiled {
     pub meta: PackMeta,
-    pub ac: AhoCorasick,
+    /// Every phrase, scanned for once per interaction.
+    pub scanner: crate::scan::Scanner,
     /// For pattern id p: list ids `pat_lists[pat_off[p]..pat_off[p+1]]`.
     pub pat_off: Vec<u32>,
     pub pat_lists: Vec<ListId>,
@@ -1187,7 +1188,7 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
         pat_off.push(pat_lists.len() as u32);
     }
     let patterns: Vec<String> = patterns.into_iter().map(|(p, _)| p).collect();
-    let ac = build_automaton(&patterns)
+    let scanner = crate::scan::Scanner::new(&patterns)
         .map_err(|e| PackErrors(vec![PackError::new("pack.automaton", first_file, e)]))?;
 
     Ok(Compiled {
@@ -1207,7 +1208,7 @@ pub fn compile(sources: &[Source<'_>]) -> Result<Compiled, PackErrors> {
             .then(|| build_automaton(&stop_phrases).ok())
             .flatten(),
         meta,
-        ac,
+        scanner,
         pat_off,
         pat_lists,
         patterns,

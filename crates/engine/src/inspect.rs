@@ -7,7 +7,9 @@ use zhijian_domain::{Finding, Interaction, Party, Speaker};
 
 use crate::compile::{Compiled, Kind, ListId, M, Num, Rule};
 use crate::entities::{self, Entity};
-use crate::normalize::{CLAUSE, Flags, NormText, SEGMENT, is_boundary, normalize_into};
+use crate::normalize::{
+    CLAUSE, Flags, NormText, SEGMENT, Sink, is_boundary, normalize_coded, normalize_into,
+};
 use crate::pack::{EntityKind, TimingCheck, UnlessScope};
 
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +48,7 @@ pub(crate) struct Scratch {
     pub present: Vec<u64>,
     /// Entities per segment: kinds detected so far (bit per kind) and what was found.
     pub ents: Vec<(u8, Vec<Entity>)>,
+    pub scan: crate::scan::ScanBuf,
 }
 
 thread_local! {
@@ -77,6 +80,7 @@ impl<'a> Call<'a> {
             segs,
             present,
             ents,
+            ..
         } = sc;
         Call {
             c,
@@ -831,6 +835,7 @@ pub(crate) fn prepare(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
     sc.present.clear();
     sc.present.resize(c.list_count.div_ceil(64), 0);
     sc.ents.clear();
+    sc.scan.clear();
     let mut agent_turns = 0u32;
     let mut cust_turns = 0u32;
     let mut push_seg = |sc: &mut Scratch,
@@ -841,11 +846,28 @@ pub(crate) fn prepare(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
                         text: &str| {
         // Each segment is framed by clause marks, so boundary phrases (`|是我|`) work at its edges.
         let lo = sc.norm.len();
-        sc.norm.push(CLAUSE);
-        let flags = normalize_into(text, &mut sc.norm, None);
-        if !sc.norm.ends_with(CLAUSE) {
-            sc.norm.push(CLAUSE);
-        }
+        // The scan's code of the text is written in the same pass.
+        let flags = match c.scanner.encoder(&mut sc.scan) {
+            Some(mut enc) => {
+                enc.char_at(CLAUSE, lo);
+                sc.norm.push(CLAUSE);
+                let flags = normalize_coded(text, &mut sc.norm, &mut enc);
+                if !sc.norm.ends_with(CLAUSE) {
+                    enc.char_at(CLAUSE, sc.norm.len());
+                    sc.norm.push(CLAUSE);
+                }
+                enc.char_at(SEGMENT, sc.norm.len());
+                flags
+            }
+            None => {
+                sc.norm.push(CLAUSE);
+                let flags = normalize_into(text, &mut sc.norm, None);
+                if !sc.norm.ends_with(CLAUSE) {
+                    sc.norm.push(CLAUSE);
+                }
+                flags
+            }
+        };
         let hi = sc.norm.len();
         sc.norm.push(SEGMENT);
         let turn = if speaker == Speaker::Agent {
@@ -880,17 +902,23 @@ pub(crate) fn prepare(c: &Compiled, i: &Interaction, sc: &mut Scratch) {
         }
     }
     // One scan for every phrase of the pack.
-    for m in c.ac.find_overlapping_iter(sc.norm.as_str()) {
-        let p = m.pattern().as_usize();
+    let Scratch {
+        norm,
+        hits,
+        present,
+        scan,
+        ..
+    } = sc;
+    c.scanner.scan(norm, scan, |p, start, end| {
         for &l in &c.pat_lists[c.pat_off[p] as usize..c.pat_off[p + 1] as usize] {
-            sc.hits.push(Hit {
+            hits.push(Hit {
                 list: l,
-                start: m.start() as u32,
-                end: m.end() as u32,
+                start,
+                end,
             });
-            sc.present[l as usize / 64] |= 1 << (l % 64);
+            present[l as usize / 64] |= 1 << (l % 64);
         }
-    }
+    });
     // Overlapping matches come in order of their end; no match crosses a segment boundary.
     let mut h = 0;
     for s in sc.segs.iter_mut() {

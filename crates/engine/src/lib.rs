@@ -25,6 +25,7 @@ mod examples;
 mod inspect;
 pub mod normalize;
 pub mod pack;
+mod scan;
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -174,9 +174,52 @@ pub struct Flags {
     pub hao: bool,
 }
 
+/// Told of every character the fast normaliser writes, with its byte offset in the output
+/// (the scan's compact code is built this way, in the same pass).
+pub(crate) trait Sink {
+    /// `c` was written at byte `at` of the output.
+    fn char_at(&mut self, c: char, at: usize);
+    /// A CJK ideograph `u` (0x3400..=0x9FFF) was written at byte `at`.
+    #[inline]
+    fn cjk_at(&mut self, u: u32, at: usize) {
+        if let Some(c) = char::from_u32(u) {
+            self.char_at(c, at);
+        }
+    }
+    /// The ASCII byte `b` was written at byte `at`.
+    #[inline]
+    fn ascii_at(&mut self, b: u8, at: usize) {
+        self.char_at(char::from(b), at);
+    }
+}
+
+impl Sink for () {
+    #[inline(always)]
+    fn char_at(&mut self, _: char, _: usize) {}
+    #[inline(always)]
+    fn cjk_at(&mut self, _: u32, _: usize) {}
+    #[inline(always)]
+    fn ascii_at(&mut self, _: u8, _: usize) {}
+}
+
 /// Append the normalised form of `src` to `out`; with `map`, also record for each output byte
 /// the index of the original character.
 pub fn normalize_into(src: &str, out: &mut String, map: Option<&mut Vec<u32>>) -> Flags {
+    normalize_sink(src, out, map, &mut ())
+}
+
+/// [`normalize_into`] without a map, telling `sink` of every character written.
+pub(crate) fn normalize_coded(src: &str, out: &mut String, sink: &mut impl Sink) -> Flags {
+    normalize_sink(src, out, None, sink)
+}
+
+#[inline(always)]
+fn normalize_sink(
+    src: &str,
+    out: &mut String,
+    map: Option<&mut Vec<u32>>,
+    sink: &mut impl Sink,
+) -> Flags {
     let t = t2s();
     out.reserve(src.len() + 2);
     let mut st = State::default();
@@ -217,8 +260,12 @@ pub fn normalize_into(src: &str, out: &mut String, map: Option<&mut Vec<u32>>) -
                 }
                 if f & SAME == 0 {
                     out.push_str(&src[pending..i]);
-                    out.push(t.table[(u - t.base) as usize]);
+                    let k = t.table[(u - t.base) as usize];
+                    sink.char_at(k, out.len());
+                    out.push(k);
                     pending = i + 3;
+                } else {
+                    sink.cjk_at(u, out.len() + (i - pending));
                 }
                 i += 3;
                 continue;
@@ -228,6 +275,7 @@ pub fn normalize_into(src: &str, out: &mut String, map: Option<&mut Vec<u32>>) -
         // spaces are dropped.
         match x {
             b'0'..=b'9' => {
+                sink.ascii_at(x, out.len() + (i - pending));
                 st.last_break = false;
                 st.flags.numeric = true;
                 st.run += 1;
@@ -236,6 +284,7 @@ pub fn normalize_into(src: &str, out: &mut String, map: Option<&mut Vec<u32>>) -
                 continue;
             }
             b'a'..=b'z' | b'!' | b'?' | b'%' => {
+                sink.ascii_at(x, out.len() + (i - pending));
                 st.last_break = false;
                 st.run = 0;
                 i += 1;
@@ -254,7 +303,11 @@ pub fn normalize_into(src: &str, out: &mut String, map: Option<&mut Vec<u32>>) -
             break;
         };
         let len = c.len_utf8();
+        let before = out.len();
         st.step(t, c, &src[i + len..], &src[i..i + len], out, None);
+        for (k, c) in out[before..].char_indices() {
+            sink.char_at(c, before + k);
+        }
         i += len;
         pending = i;
     }
