@@ -411,6 +411,14 @@ fn parse_typed<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, RecordEr
         if let Some(i) = message.rfind(" at line ") {
             message.truncate(i);
         }
+        // A line that ends inside its JSON names no field worth naming (the path is wherever
+        // the parser ran out, often `?`): say what happened.
+        if inner.classify() == serde_json::error::Category::Eof {
+            return RecordError {
+                field: String::new(),
+                message: format!("the line ends inside its JSON (truncated?): {message}"),
+            };
+        }
         // A missing field is reported at the parent path; name the field instead.
         let field = if path == "." {
             missing_field(&message).unwrap_or_default()
@@ -487,6 +495,10 @@ mod tests {
         assert_eq!(e.field, "kind");
         let e = parse_record("not json").unwrap_err();
         assert!(e.field.is_empty());
+        // A truncated line says so, without a made-up field.
+        let e = parse_record(r#"{"id":"a","kind":"call","case_id":"c","agent_id":"g","client":"x","segments":[{"speaker":"agent","te"#).unwrap_err();
+        assert!(e.field.is_empty(), "{e:?}");
+        assert!(e.to_string().contains("truncated"), "{e}");
     }
 
     #[test]
