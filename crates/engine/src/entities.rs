@@ -45,6 +45,32 @@ fn is_cn_unit(c: char) -> bool {
 }
 
 /// Parse a Chinese numeral like 一万两千八百六十点五 (or plain digits read out: 三二零一).
+/// What follows `N万` in Arabic digits, and the text after it: `2千` (2 000), `5百` (500),
+/// `2000` (four digits: as written), `2` (one digit: the thousands, as 1万2 is said).
+fn wan_tail(s: &str) -> Option<(f64, &str)> {
+    let n = s.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 || s[n..].starts_with('.') {
+        return None;
+    }
+    let d: f64 = s[..n].parse().ok()?;
+    let rest = &s[n..];
+    // "还2万3号前": a date or a count follows, not the rest of the sum.
+    if rest.starts_with(['号', '日', '月', '天', '期', '点', '个', '次', '年', '周', '岁', '万']) {
+        return None;
+    }
+    if let Some(r) = rest.strip_prefix('千') {
+        return (n == 1).then_some((d * 1000.0, r));
+    }
+    if let Some(r) = rest.strip_prefix('百') {
+        return (n == 1).then_some((d * 100.0, r));
+    }
+    match n {
+        1 => Some((d * 1000.0, rest)),
+        4 => Some((d, rest)),
+        _ => None,
+    }
+}
+
 pub fn parse_cn_number(s: &str) -> Option<f64> {
     let chars: Vec<char> = s.chars().collect();
     if chars.is_empty() {
@@ -310,6 +336,12 @@ pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
         } else {
             (1.0, rest)
         };
+        // The rest of a sum after 万 in Arabic digits: 41万2千 (412 000), 3万2000, 1万2 (12 000).
+        let (extra, after_mult) = if is_ascii_num && mult == 10_000.0 {
+            wan_tail(after_mult).unwrap_or((0.0, after_mult))
+        } else {
+            (0.0, after_mult)
+        };
         let unit = MONEY_UNIT.iter().find(|u| after_mult.starts_with(**u));
         let n_digits = digits.bytes().filter(u8::is_ascii_digit).count();
         let long_number = n_digits >= 11 && !digits.contains('.');
@@ -391,7 +423,7 @@ pub fn detect(text: &str, kinds: &[EntityKind], out: &mut Vec<Entity>) {
                     kind: EntityKind::Money,
                     start,
                     end: e,
-                    value: Some(v * mult),
+                    value: Some(v * mult + extra),
                 });
                 end = e;
             }
@@ -435,6 +467,18 @@ mod tests {
         let vals: Vec<f64> = m.iter().filter_map(|x| x.2).collect();
         assert_eq!(vals, vec![12860.5, 3000.0, 2000.0]);
         assert_eq!(kinds("1.5万元", &[EntityKind::Money])[0].2, Some(15000.0));
+        // Arabic digits after 万: the rest of the same sum.
+        for (t, v, s) in [
+            ("剩余本息一共41万2千元", 412_000.0, "41万2千元"),
+            ("欠款3万2000元", 32_000.0, "3万2000元"),
+            ("一共1万2", 12_000.0, "1万2"),
+            ("还款5万5百元", 50_500.0, "5万5百元"),
+            ("欠了2万元|3号前", 20_000.0, "2万元"),
+            ("先还2万3号前还清", 20_000.0, "2万"),
+        ] {
+            let m = kinds(t, &[EntityKind::Money]);
+            assert_eq!((m[0].1.as_str(), m[0].2), (s, Some(v)), "{t}");
+        }
         assert!(kinds("第3次|7天", &[EntityKind::Money]).is_empty());
     }
 
