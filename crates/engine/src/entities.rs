@@ -55,7 +55,9 @@ fn wan_tail(s: &str) -> Option<(f64, &str)> {
     let d: f64 = s[..n].parse().ok()?;
     let rest = &s[n..];
     // "还2万3号前": a date or a count follows, not the rest of the sum.
-    if rest.starts_with(['号', '日', '月', '天', '期', '点', '个', '次', '年', '周', '岁', '万']) {
+    if rest.starts_with([
+        '号', '日', '月', '天', '期', '点', '个', '次', '年', '周', '岁', '万',
+    ]) {
         return None;
     }
     if let Some(r) = rest.strip_prefix('千') {
