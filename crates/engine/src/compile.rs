@@ -243,11 +243,6 @@ impl Params {
             },
         }
     }
-    pub fn rule_disabled(&self, client: &str, rule: &str) -> bool {
-        self.clients
-            .get(client)
-            .is_some_and(|c| c.disabled_rules.iter().any(|r| r == rule))
-    }
 }
 
 fn parse_hhmm(s: &str) -> Option<Time> {
@@ -309,8 +304,13 @@ impl Compiled {
     /// Is rule `r` off for `client`: outside the rule's clients, or switched off in the
     /// client's profile?
     pub fn rule_off(&self, r: &Rule, client: &str) -> bool {
+        self.rule_off_for(r, client, self.params.clients.get(client))
+    }
+
+    /// `rule_off` with the client's profile (`params.clients[client]`) already looked up.
+    pub fn rule_off_for(&self, r: &Rule, client: &str, profile: Option<&ClientDef>) -> bool {
         (!r.scope.clients.is_empty() && !r.scope.clients.iter().any(|c| c == client))
-            || self.params.rule_disabled(client, &r.id)
+            || profile.is_some_and(|c| c.disabled_rules.contains(&r.id))
     }
 }
 

@@ -10,7 +10,7 @@ use crate::entities::{self, Entity};
 use crate::normalize::{
     CLAUSE, Flags, NormText, SEGMENT, Sink, is_boundary, normalize_coded, normalize_into,
 };
-use crate::pack::{EntityKind, TimingCheck, UnlessScope};
+use crate::pack::{ClientDef, EntityKind, TimingCheck, UnlessScope};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Hit {
@@ -49,6 +49,8 @@ pub(crate) struct Scratch {
     /// Entities per segment: kinds detected so far (bit per kind) and what was found.
     pub ents: Vec<(u8, Vec<Entity>)>,
     pub scan: crate::scan::ScanBuf,
+    /// Spans of one rule in one segment (reused by every rule).
+    pub spans: std::cell::Cell<Vec<Span>>,
 }
 
 thread_local! {
@@ -63,6 +65,9 @@ pub(crate) struct Call<'a> {
     pub segs: &'a [Seg],
     pub present: &'a [u64],
     pub ents: std::cell::RefCell<&'a mut Vec<(u8, Vec<Entity>)>>,
+    /// The client's profile in the pack, looked up once.
+    profile: Option<&'a ClientDef>,
+    spans: &'a std::cell::Cell<Vec<Span>>,
 }
 
 type Span = (usize, usize);
@@ -80,6 +85,7 @@ impl<'a> Call<'a> {
             segs,
             present,
             ents,
+            spans,
             ..
         } = sc;
         Call {
@@ -90,6 +96,8 @@ impl<'a> Call<'a> {
             segs,
             present,
             ents: std::cell::RefCell::new(ents),
+            profile: c.params.clients.get(&i.client),
+            spans,
         }
     }
 
@@ -198,6 +206,34 @@ impl<'a> Call<'a> {
     /// Numeric kinds run only where the text holds a number; dates only where a date word or
     /// a number occurs.
     fn entities(&self, s: &Seg, kinds: &[EntityKind], out: &mut Vec<Entity>) {
+        let cache = self.detect_entities(s, kinds);
+        out.extend(
+            cache[s.pos]
+                .1
+                .iter()
+                .filter(|e| kinds.contains(&e.kind))
+                .cloned(),
+        );
+    }
+
+    /// The spans of the entities of `kinds` in segment `s` (as `entities`, without copies).
+    fn entity_spans(&self, s: &Seg, kinds: &[EntityKind], out: &mut Vec<Span>) {
+        let cache = self.detect_entities(s, kinds);
+        out.extend(
+            cache[s.pos]
+                .1
+                .iter()
+                .filter(|e| kinds.contains(&e.kind))
+                .map(|e| (e.start, e.end)),
+        );
+    }
+
+    /// Detect what is still missing of `kinds` in segment `s`; the cache, filled for `s`.
+    fn detect_entities(
+        &self,
+        s: &Seg,
+        kinds: &[EntityKind],
+    ) -> std::cell::RefMut<'_, &'a mut Vec<(u8, Vec<Entity>)>> {
         let mut cache = self.ents.borrow_mut();
         if cache.len() <= s.pos {
             cache.resize_with(s.pos + 1, Default::default);
@@ -237,7 +273,7 @@ impl<'a> Call<'a> {
         for k in kinds {
             *done |= 1 << *k as u8;
         }
-        out.extend(found.iter().filter(|e| kinds.contains(&e.kind)).cloned());
+        cache
     }
 
     /// Spans where matcher `m` hits in segment `s` (for rule `r`'s filters).
@@ -294,25 +330,29 @@ impl<'a> Call<'a> {
                 }
             }
             M::All(ms) => {
-                let mut first = Vec::new();
-                for (k, sub) in ms.iter().enumerate() {
-                    let mut v = Vec::new();
-                    if let M::Not(inner) = sub {
-                        self.eval(r, inner, s, &mut v);
-                        if !v.is_empty() {
-                            return;
-                        }
-                        continue;
+                // `out` is the stack: the spans of the first element that is not a `Not` stay
+                // at `out[base..first]`; every other element is evaluated after them, checked
+                // and dropped.
+                let base = out.len();
+                let mut first = None;
+                for sub in ms {
+                    let (inner, negated) = match sub {
+                        M::Not(inner) => (&**inner, true),
+                        m => (m, false),
+                    };
+                    let mark = out.len();
+                    self.eval(r, inner, s, out);
+                    let found = out.len() > mark;
+                    if negated || first.is_some() {
+                        out.truncate(mark);
+                    } else if found {
+                        first = Some(out.len());
                     }
-                    self.eval(r, sub, s, &mut v);
-                    if v.is_empty() {
+                    if found == negated {
+                        out.truncate(base);
                         return;
                     }
-                    if k == 0 || first.is_empty() {
-                        first = v;
-                    }
                 }
-                out.extend(first);
             }
             M::OneOf(ms) => {
                 for sub in ms {
@@ -320,9 +360,11 @@ impl<'a> Call<'a> {
                 }
             }
             M::Not(inner) => {
-                let mut v = Vec::new();
-                self.eval(r, inner, s, &mut v);
-                if v.is_empty() {
+                let mark = out.len();
+                self.eval(r, inner, s, out);
+                let found = out.len() > mark;
+                out.truncate(mark);
+                if !found {
                     out.push((s.lo, s.lo));
                 }
             }
@@ -346,13 +388,18 @@ impl<'a> Call<'a> {
                 }
             }
             M::Entity(kinds) => {
-                let mut ents = Vec::new();
-                self.entities(s, kinds, &mut ents);
-                out.extend(
-                    ents.into_iter()
-                        .map(|e| (e.start, e.end))
-                        .filter(|(st, en)| keep(*st, *en)),
-                );
+                let mark = out.len();
+                self.entity_spans(s, kinds, out);
+                // Keep the spans that pass the rule's filters, in order.
+                let mut w = mark;
+                for k in mark..out.len() {
+                    let (st, en) = out[k];
+                    if keep(st, en) {
+                        out[w] = (st, en);
+                        w += 1;
+                    }
+                }
+                out.truncate(w);
             }
         }
     }
@@ -428,7 +475,7 @@ impl<'a> Call<'a> {
         if !sc.channels.is_empty() && !sc.channels.contains(&self.i.kind) {
             return false;
         }
-        !self.c.rule_off(r, &self.i.client)
+        !self.c.rule_off_for(r, &self.i.client, self.profile)
     }
 
     fn call_level_ok(&self, r: &Rule) -> bool {
@@ -462,6 +509,13 @@ impl<'a> Call<'a> {
     }
 
     pub fn run_rule(&self, r: &Rule, out: &mut Vec<Finding>) {
+        let mut spans = self.spans.take();
+        self.run_rule_in(r, out, &mut spans);
+        self.spans.set(spans);
+    }
+
+    /// `run_rule` with a buffer for spans (empty or not: each use clears it first).
+    fn run_rule_in(&self, r: &Rule, out: &mut Vec<Finding>, spans: &mut Vec<Span>) {
         match &r.kind {
             Kind::Content { m } => {
                 if let Some(tr) = &r.triggers
@@ -469,13 +523,12 @@ impl<'a> Call<'a> {
                 {
                     return;
                 }
-                let mut spans = Vec::new();
                 for s in self.segs {
                     if !self.admitted(r, s) {
                         continue;
                     }
                     spans.clear();
-                    self.eval(Some(r), m, s, &mut spans);
+                    self.eval(Some(r), m, s, spans);
                     if let Some(&sp) = spans.iter().min_by_key(|sp| sp.0) {
                         out.push(self.finding(r, s, sp, r.title.clone()));
                     }
@@ -496,7 +549,6 @@ impl<'a> Call<'a> {
                 order.sort_by_key(|&e| !elements[e].1.cheap());
                 let mut found: Vec<Vec<usize>> = vec![Vec::new(); elements.len()];
                 let mut reach: Option<Vec<bool>> = None;
-                let mut spans = Vec::new();
                 for &e in &order {
                     let m = &elements[e].1;
                     for &k in &admitted {
@@ -504,7 +556,7 @@ impl<'a> Call<'a> {
                             continue;
                         }
                         spans.clear();
-                        self.eval(Some(r), m, &self.segs[k], &mut spans);
+                        self.eval(Some(r), m, &self.segs[k], spans);
                         if !spans.is_empty() {
                             found[e].push(k);
                             if window.is_none() {
@@ -568,14 +620,13 @@ impl<'a> Call<'a> {
                 if !self.call_level_ok(r) {
                     return;
                 }
-                let mut spans = Vec::new();
                 let mut first_at: Option<(usize, usize)> = None;
                 for (k, s) in self.segs.iter().enumerate() {
                     if !self.admitted(r, s) {
                         continue;
                     }
                     spans.clear();
-                    self.eval(None, first, s, &mut spans);
+                    self.eval(None, first, s, spans);
                     if let Some(p) = spans.iter().map(|x| x.0).min() {
                         first_at = Some((k, p));
                         break;
@@ -587,7 +638,7 @@ impl<'a> Call<'a> {
                         continue;
                     }
                     spans.clear();
-                    self.eval(Some(r), then, s, &mut spans);
+                    self.eval(Some(r), then, s, spans);
                     if let Some(&sp) = spans
                         .iter()
                         .filter(|sp| k < first_at.0 || sp.0 < first_at.1)
