@@ -97,10 +97,12 @@ fn killed_ingest_rerun_leaves_each_record_once() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    // Wait until batches are being committed (the write-ahead log grows), then SIGKILL.
+    // Wait until batches are being committed (the write-ahead log grows), then SIGKILL. The
+    // schema's migrations and the first batch's own frames take ≈ 2 MB: wait for several
+    // batches (the whole file writes ≈ 190 MB of log), so that some are surely committed.
     let wal = dir.path().join("killed.db-wal");
     let t = Instant::now();
-    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 2_000_000
+    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 8_000_000
         && t.elapsed() < Duration::from_secs(120)
     {
         std::thread::sleep(Duration::from_millis(5));
