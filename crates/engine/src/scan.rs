@@ -132,14 +132,14 @@ impl Coder {
 pub(crate) struct ScanBuf {
     codes: Vec<u8>,
     offs: Vec<u32>,
-    last_zero: bool,
+    last_unknown: bool,
 }
 
 impl ScanBuf {
     pub(crate) fn clear(&mut self) {
         self.codes.clear();
         self.offs.clear();
-        self.last_zero = false;
+        self.last_unknown = false;
     }
 }
 
@@ -156,20 +156,20 @@ impl Encoder<'_> {
         let b = &mut *self.buf;
         let at = at as u32;
         if code == 0 {
-            if !b.last_zero {
+            if !b.last_unknown {
                 b.codes.push(UNKNOWN);
                 b.offs.push(at);
-                b.last_zero = true;
+                b.last_unknown = true;
             }
         } else if usize::from(code) & TWO == 0 {
             b.codes.push((code - 1) as u8);
             b.offs.push(at);
-            b.last_zero = false;
+            b.last_unknown = false;
         } else {
             b.codes
                 .extend_from_slice(&[(code >> 8) as u8 & 0x7F, code as u8]);
             b.offs.extend_from_slice(&[at, at]);
-            b.last_zero = false;
+            b.last_unknown = false;
         }
     }
 }

@@ -628,19 +628,16 @@ impl Deltas {
     /// Add the changes to the rollup tables (keys whose change is zero are skipped), the
     /// agent-free day tables summed from the same changes.
     pub async fn write(self, conn: &mut Conn<'_>) -> Result<(), StoreError> {
-        let mut day_int: HashMap<(&str, &str, &str), [i64; 15]> = HashMap::new();
-        for ((d, _, c, s), v) in &self.int {
-            let e = day_int.entry((d, c, s)).or_default();
+        fn add<const N: usize>(e: &mut [i64; N], v: &[i64; N]) {
             for (a, b) in e.iter_mut().zip(v) {
                 *a += b;
             }
         }
+        let mut day_int: HashMap<(&str, &str, &str), [i64; 15]> = HashMap::new();
         let mut agent_int: HashMap<(&str, &str), [i64; 15]> = HashMap::new();
-        for ((d, a, _, _), v) in &self.int {
-            let e = agent_int.entry((d, a)).or_default();
-            for (x, y) in e.iter_mut().zip(v) {
-                *x += y;
-            }
+        for ((d, a, c, s), v) in &self.int {
+            add(day_int.entry((d, c, s)).or_default(), v);
+            add(agent_int.entry((d, a)).or_default(), v);
         }
         let mut day_cat: HashMap<(&str, &str, &str, u8), i64> = HashMap::new();
         let mut agent_cat: HashMap<(&str, &str, &str), i64> = HashMap::new();
@@ -650,115 +647,81 @@ impl Deltas {
         }
         let mut day_hour: HashMap<(&str, i64, &str), [i64; 2]> = HashMap::new();
         for ((d, h, _, c), v) in &self.hour {
-            let e = day_hour.entry((d, *h, c)).or_default();
-            e[0] += v[0];
-            e[1] += v[1];
+            add(day_hour.entry((d, *h, c)).or_default(), v);
         }
-        let nonzero = |v: &[i64]| v.iter().any(|&x| x != 0);
+        let counters = |mut r: Row, v: [i64; 15]| {
+            r.extend(v.into_iter().map(Val::Int));
+            r
+        };
 
-        let mut rows: Vec<Row> = day_int
+        let rows = day_int
             .into_iter()
-            .filter(|(_, v)| nonzero(v))
-            .map(|((d, c, s), v)| {
-                let mut r: Row = vec![d.into(), c.into(), s.into()];
-                r.extend(v.into_iter().map(Val::Int));
-                r
-            })
-            .collect();
-        sort_rows(&mut rows, 3);
-        conn.insert(&ROLL_DAY_INT, rows.into_iter(), OnConflict::Accumulate)
-            .await?;
-        let mut rows: Vec<Row> = day_cat
+            .map(|((d, c, s), v)| counters(vec![d.into(), c.into(), s.into()], v));
+        accumulate(conn, &ROLL_DAY_INT, rows).await?;
+        let rows = day_cat.into_iter().map(|((d, c, g, l), n)| {
+            vec![d.into(), c.into(), g.into(), i64::from(l).into(), n.into()]
+        });
+        accumulate(conn, &ROLL_DAY_CAT, rows).await?;
+        let rows = day_hour
             .into_iter()
-            .filter(|(_, n)| *n != 0)
-            .map(|((d, c, g, l), n)| {
-                vec![d.into(), c.into(), g.into(), i64::from(l).into(), n.into()]
-            })
-            .collect();
-        sort_rows(&mut rows, 4);
-        conn.insert(&ROLL_DAY_CAT, rows.into_iter(), OnConflict::Accumulate)
-            .await?;
-        let mut rows: Vec<Row> = day_hour
+            .map(|((d, h, c), v)| vec![d.into(), h.into(), c.into(), v[0].into(), v[1].into()]);
+        accumulate(conn, &ROLL_DAY_HOUR, rows).await?;
+        let rows = agent_int
             .into_iter()
-            .filter(|(_, v)| nonzero(v))
-            .map(|((d, h, c), v)| vec![d.into(), h.into(), c.into(), v[0].into(), v[1].into()])
-            .collect();
-        sort_rows(&mut rows, 3);
-        conn.insert(&ROLL_DAY_HOUR, rows.into_iter(), OnConflict::Accumulate)
-            .await?;
-        let mut rows: Vec<Row> = agent_int
+            .map(|((d, a), v)| counters(vec![d.into(), a.into()], v));
+        accumulate(conn, &ROLL_AGENT_INT, rows).await?;
+        let rows = agent_cat
             .into_iter()
-            .filter(|(_, v)| nonzero(v))
-            .map(|((d, a), v)| {
-                let mut r: Row = vec![d.into(), a.into()];
-                r.extend(v.into_iter().map(Val::Int));
-                r
-            })
-            .collect();
-        sort_rows(&mut rows, 2);
-        conn.insert(&ROLL_AGENT_INT, rows.into_iter(), OnConflict::Accumulate)
-            .await?;
-        let mut rows: Vec<Row> = agent_cat
-            .into_iter()
-            .filter(|(_, n)| *n != 0)
-            .map(|((d, a, g), n)| vec![d.into(), a.into(), g.into(), n.into()])
-            .collect();
-        sort_rows(&mut rows, 3);
-        conn.insert(&ROLL_AGENT_CAT, rows.into_iter(), OnConflict::Accumulate)
-            .await?;
-
-        let mut rows: Vec<Row> = self
+            .map(|((d, a, g), n)| vec![d.into(), a.into(), g.into(), n.into()]);
+        accumulate(conn, &ROLL_AGENT_CAT, rows).await?;
+        let rows = self
             .int
             .into_iter()
-            .filter(|(_, v)| nonzero(v))
-            .map(|((d, a, c, s), v)| {
-                let mut r: Row = vec![d.into(), a.into(), c.into(), s.into()];
-                r.extend(v.into_iter().map(Val::Int));
-                r
-            })
-            .collect();
-        sort_rows(&mut rows, 4);
-        conn.insert(&ROLL_INT, rows.into_iter(), OnConflict::Accumulate)
-            .await?;
-        let mut rows: Vec<Row> = self
-            .cat
-            .into_iter()
-            .filter(|(_, n)| *n != 0)
-            .map(|((d, a, c, g, l, r), n)| {
-                vec![
-                    d.into(),
-                    a.into(),
-                    c.into(),
-                    g.into(),
-                    i64::from(l).into(),
-                    r.into(),
-                    n.into(),
-                ]
-            })
-            .collect();
-        sort_rows(&mut rows, 6);
-        conn.insert(&ROLL_CAT, rows.into_iter(), OnConflict::Accumulate)
-            .await?;
-        let mut rows: Vec<Row> = self
-            .hour
-            .into_iter()
-            .filter(|(_, v)| nonzero(v))
-            .map(|((d, h, a, c), v)| {
-                vec![
-                    d.into(),
-                    h.into(),
-                    a.into(),
-                    c.into(),
-                    v[0].into(),
-                    v[1].into(),
-                ]
-            })
-            .collect();
-        sort_rows(&mut rows, 4);
-        conn.insert(&ROLL_HOUR, rows.into_iter(), OnConflict::Accumulate)
-            .await?;
+            .map(|((d, a, c, s), v)| counters(vec![d.into(), a.into(), c.into(), s.into()], v));
+        accumulate(conn, &ROLL_INT, rows).await?;
+        let rows = self.cat.into_iter().map(|((d, a, c, g, l, r), n)| {
+            let l = i64::from(l);
+            vec![
+                d.into(),
+                a.into(),
+                c.into(),
+                g.into(),
+                l.into(),
+                r.into(),
+                n.into(),
+            ]
+        });
+        accumulate(conn, &ROLL_CAT, rows).await?;
+        let rows = self.hour.into_iter().map(|((d, h, a, c), v)| {
+            vec![
+                d.into(),
+                h.into(),
+                a.into(),
+                c.into(),
+                v[0].into(),
+                v[1].into(),
+            ]
+        });
+        accumulate(conn, &ROLL_HOUR, rows).await?;
         Ok(())
     }
+}
+
+/// Add rollup rows (key columns first, then counters) to their table, skipping rows whose
+/// counters are all zero, in key order.
+async fn accumulate(
+    conn: &mut Conn<'_>,
+    t: &Table,
+    rows: impl Iterator<Item = Row>,
+) -> Result<(), StoreError> {
+    let key = t.key.split(',').count();
+    let mut rows: Vec<Row> = rows
+        .filter(|r| r[key..].iter().any(|v| !matches!(v, Val::Int(0))))
+        .collect();
+    sort_rows(&mut rows, key);
+    conn.insert(t, rows.into_iter(), OnConflict::Accumulate)
+        .await?;
+    Ok(())
 }
 
 /// Sort rows by their first `key` values (inserts in key order touch each page once).

@@ -24,6 +24,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use zhijian_engine::Engine;
 use zhijian_store::Role;
+use zhijian_web::api::pct;
 use zhijian_web::{AppState, router};
 
 #[path = "../../store/examples/shared/web_seed.rs"]
@@ -35,19 +36,6 @@ struct Client {
     conn: BufReader<TcpStream>,
     addr: SocketAddr,
     cookie: String,
-}
-
-/// Percent-encoding of a query value.
-fn pct(v: &str) -> String {
-    let mut out = String::new();
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 fn query(params: &[(&str, String)]) -> String {
