@@ -180,11 +180,15 @@ impl<'a> Call<'a> {
         })
     }
 
+    /// Whether an exception phrase of the rule stands in the clause (or segment) of the hit.
+    /// For a negation-aware rule a negated exception does not count: "不用走审批" is no hedge
+    /// like "要走审批".
     fn excepted(
         &self,
         s: &Seg,
         unless: Option<ListId>,
         scope: UnlessScope,
+        negation: bool,
         start: usize,
         end: usize,
     ) -> bool {
@@ -193,12 +197,15 @@ impl<'a> Call<'a> {
             UnlessScope::Clause => self.clause(s, start, end),
             UnlessScope::Segment => (s.lo, s.hi),
         };
-        self.list_hits(s, u)
-            .any(|h| h.start as usize >= cs && h.end as usize <= ce)
+        self.list_hits(s, u).any(|h| {
+            h.start as usize >= cs
+                && h.end as usize <= ce
+                && !(negation && self.negated(s, h.start as usize))
+        })
     }
 
     fn keep(&self, r: &Rule, s: &Seg, start: usize, end: usize) -> bool {
-        !(self.excepted(s, r.unless, r.unless_scope, start, end)
+        !(self.excepted(s, r.unless, r.unless_scope, r.negation, start, end)
             || (r.negation && self.negated(s, start)))
     }
 

@@ -154,3 +154,25 @@ fn red_line_fails_whatever_the_score() {
     assert!(!r.passed);
     assert!(r.findings.iter().any(|f| f.level.get() == 4));
 }
+
+#[test]
+fn a_negated_exception_does_not_excuse() {
+    // "要走审批" hedges a reduction; "不用走审批" is the opposite and must not excuse it.
+    let e = Engine::builtin();
+    let hedged = categories(
+        &e,
+        &call("debtor", &[("A", "利息可以给您减免一部分，要走审批")]),
+    );
+    assert!(
+        !hedged.iter().any(|c| c == "unauthorized_promise"),
+        "{hedged:?}"
+    );
+    let unhedged = categories(
+        &e,
+        &call("debtor", &[("A", "利息可以给您减免一部分，不用走审批")]),
+    );
+    assert!(
+        unhedged.iter().any(|c| c == "unauthorized_promise"),
+        "{unhedged:?}"
+    );
+}
