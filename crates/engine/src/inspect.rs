@@ -73,6 +73,9 @@ pub(crate) struct Call<'a> {
 type Span = (usize, usize);
 
 /// Characters that may stand between an adjacent negator and the words it negates (不会去 …).
+/// How far before an exception phrase a negator cancels it (characters).
+const UNLESS_NEGATION_WINDOW: u32 = 2;
+
 const BRIDGE: &[char] = &[
     '会', '要', '再', '去', '能', '敢', '用', '得', '把', '跟', '给', '向', '对', '和', '让', '打',
 ];
@@ -133,11 +136,17 @@ impl<'a> Call<'a> {
     }
 
     pub(crate) fn negated(&self, s: &Seg, start: usize) -> bool {
+        self.negated_within(s, start, self.c.negation.window)
+    }
+
+    /// Whether a negator stands within `window` characters before `start` (in its clause, with
+    /// no breaker between), or directly before it.
+    fn negated_within(&self, s: &Seg, start: usize, window: u32) -> bool {
         let neg = &self.c.negation;
         let (cs, _) = self.clause(s, start, start);
         // Walk back `window` characters, not past the clause start.
         let mut ws = start;
-        for _ in 0..neg.window {
+        for _ in 0..window {
             if ws <= cs {
                 break;
             }
@@ -181,8 +190,9 @@ impl<'a> Call<'a> {
     }
 
     /// Whether an exception phrase of the rule stands in the clause (or segment) of the hit.
-    /// For a negation-aware rule a negated exception does not count: "不用走审批" is no hedge
-    /// like "要走审批".
+    /// For a negation-aware rule an exception negated right before it does not count: "不用走
+    /// 审批" is no hedge like "要走审批". (Only a negator within two characters: in unpunctuated
+    /// ASR text the rule's own window would reach into the previous sentence.)
     fn excepted(
         &self,
         s: &Seg,
@@ -200,7 +210,7 @@ impl<'a> Call<'a> {
         self.list_hits(s, u).any(|h| {
             h.start as usize >= cs
                 && h.end as usize <= ce
-                && !(negation && self.negated(s, h.start as usize))
+                && !(negation && self.negated_within(s, h.start as usize, UNLESS_NEGATION_WINDOW))
         })
     }
 
