@@ -30,8 +30,7 @@ use serde::Serialize;
 use zhijian_domain::{InspectionResult, Interaction, Record, Timestamp};
 use zhijian_engine::{Engine, IndexBuilder};
 use zhijian_store::{
-    Batch, BuiltBatch, Inspection, RecordKind, Reject, Store, Upsert, canonical_json, hash_str,
-    record_id,
+    Batch, Inspection, RecordKind, Reject, Store, Upsert, canonical_json, hash_str, record_id,
 };
 
 use crate::ServiceError;
@@ -541,9 +540,9 @@ struct Chunk {
     rows: u64,
 }
 
-/// A batch ready to commit (its rows built), with the inspection results to tally.
+/// A batch ready to commit, with the inspection results to tally.
 struct Prepared {
-    batch: BuiltBatch,
+    batch: Batch,
     results: Vec<InspectionResult>,
     bytes: u64,
     rows: u64,
@@ -674,13 +673,11 @@ fn prepare(
             inspection,
         });
     }
-    // The rows are built here too, off the writer (which then only compares hashes and runs
-    // statements).
     Ok(Prepared {
-        batch: BuiltBatch::new(Batch {
+        batch: Batch {
             records,
             rejects: chunk.rejects,
-        }),
+        },
         results,
         bytes: chunk.bytes,
         rows: chunk.rows,
@@ -697,27 +694,25 @@ async fn write_prepared(
     rejects: &mut RejectsFile,
     progress: &mut dyn Progress,
 ) -> Result<(), ServiceError> {
-    let batch = p.batch.batch();
-    for r in &batch.rejects {
+    for r in &p.batch.rejects {
         rejects.write(r)?;
     }
-    let rejected = batch.rejects.len() as u64;
-    let mut by_kind: BTreeMap<&str, u64> = BTreeMap::new();
-    for u in &batch.records {
-        *by_kind.entry(u.record.kind()).or_default() += 1;
-    }
-    let out = store.write_built(p.batch).await?;
-    for (kind, n) in by_kind {
-        *summary.by_kind.entry(kind.to_string()).or_default() += n;
-    }
+    let out = store.write(&p.batch).await?;
+    let batch = &p.batch;
     fs.inserted += out.inserted;
     fs.updated += out.updated;
     fs.unchanged += out.unchanged;
-    fs.rejected += rejected;
+    fs.rejected += batch.rejects.len() as u64;
     summary.inserted += out.inserted;
     summary.updated += out.updated;
     summary.unchanged += out.unchanged;
-    summary.rejected += rejected;
+    summary.rejected += batch.rejects.len() as u64;
+    for u in &batch.records {
+        *summary
+            .by_kind
+            .entry(u.record.kind().to_string())
+            .or_default() += 1;
+    }
     for r in &p.results {
         summary.count_result(r);
     }

@@ -628,13 +628,6 @@ impl Deltas {
     /// Add the changes to the rollup tables (keys whose change is zero are skipped), the
     /// agent-free day tables summed from the same changes.
     pub async fn write(self, conn: &mut Conn<'_>) -> Result<(), StoreError> {
-        write_rollups(conn, self.rollup_rows()).await
-    }
-
-    /// The rows [`Deltas::write`] adds, table by table: keys whose change is zero left out, in
-    /// key order. (Needs no connection: a batch built beforehand carries them ready.)
-    pub fn rollup_rows(self) -> Vec<(&'static Table, Vec<Row>)> {
-        let mut out = Vec::with_capacity(8);
         fn add<const N: usize>(e: &mut [i64; N], v: &[i64; N]) {
             for (a, b) in e.iter_mut().zip(v) {
                 *a += b;
@@ -664,28 +657,28 @@ impl Deltas {
         let rows = day_int
             .into_iter()
             .map(|((d, c, s), v)| counters(vec![d.into(), c.into(), s.into()], v));
-        out.push(accumulate(&ROLL_DAY_INT, rows));
+        accumulate(conn, &ROLL_DAY_INT, rows).await?;
         let rows = day_cat.into_iter().map(|((d, c, g, l), n)| {
             vec![d.into(), c.into(), g.into(), i64::from(l).into(), n.into()]
         });
-        out.push(accumulate(&ROLL_DAY_CAT, rows));
+        accumulate(conn, &ROLL_DAY_CAT, rows).await?;
         let rows = day_hour
             .into_iter()
             .map(|((d, h, c), v)| vec![d.into(), h.into(), c.into(), v[0].into(), v[1].into()]);
-        out.push(accumulate(&ROLL_DAY_HOUR, rows));
+        accumulate(conn, &ROLL_DAY_HOUR, rows).await?;
         let rows = agent_int
             .into_iter()
             .map(|((d, a), v)| counters(vec![d.into(), a.into()], v));
-        out.push(accumulate(&ROLL_AGENT_INT, rows));
+        accumulate(conn, &ROLL_AGENT_INT, rows).await?;
         let rows = agent_cat
             .into_iter()
             .map(|((d, a, g), n)| vec![d.into(), a.into(), g.into(), n.into()]);
-        out.push(accumulate(&ROLL_AGENT_CAT, rows));
+        accumulate(conn, &ROLL_AGENT_CAT, rows).await?;
         let rows = self
             .int
             .into_iter()
             .map(|((d, a, c, s), v)| counters(vec![d.into(), a.into(), c.into(), s.into()], v));
-        out.push(accumulate(&ROLL_INT, rows));
+        accumulate(conn, &ROLL_INT, rows).await?;
         let rows = self.cat.into_iter().map(|((d, a, c, g, l, r), n)| {
             let l = i64::from(l);
             vec![
@@ -698,7 +691,7 @@ impl Deltas {
                 n.into(),
             ]
         });
-        out.push(accumulate(&ROLL_CAT, rows));
+        accumulate(conn, &ROLL_CAT, rows).await?;
         let rows = self.hour.into_iter().map(|((d, h, a, c), v)| {
             vec![
                 d.into(),
@@ -709,34 +702,26 @@ impl Deltas {
                 v[1].into(),
             ]
         });
-        out.push(accumulate(&ROLL_HOUR, rows));
-        out
+        accumulate(conn, &ROLL_HOUR, rows).await?;
+        Ok(())
     }
 }
 
-/// Add rollup rows (from [`Deltas::rollup_rows`]) to their tables.
-pub(crate) async fn write_rollups(
+/// Add rollup rows (key columns first, then counters) to their table, skipping rows whose
+/// counters are all zero, in key order.
+async fn accumulate(
     conn: &mut Conn<'_>,
-    tables: Vec<(&'static Table, Vec<Row>)>,
+    t: &Table,
+    rows: impl Iterator<Item = Row>,
 ) -> Result<(), StoreError> {
-    for (t, rows) in tables {
-        if !rows.is_empty() {
-            conn.insert(t, rows.into_iter(), OnConflict::Accumulate)
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-/// Rollup rows (key columns first, then counters) for their table: rows whose counters are
-/// all zero left out, in key order.
-fn accumulate(t: &'static Table, rows: impl Iterator<Item = Row>) -> (&'static Table, Vec<Row>) {
     let key = t.key.split(',').count();
     let mut rows: Vec<Row> = rows
         .filter(|r| r[key..].iter().any(|v| !matches!(v, Val::Int(0))))
         .collect();
     sort_rows(&mut rows, key);
-    (t, rows)
+    conn.insert(t, rows.into_iter(), OnConflict::Accumulate)
+        .await?;
+    Ok(())
 }
 
 /// Sort rows by their first `key` values (inserts in key order touch each page once).
@@ -758,15 +743,6 @@ fn sort_rows(rows: &mut [Row], key: usize) {
     });
 }
 
-/// What [`replace`] can take ready-made (built with the batch, off the writer): the
-/// `web_facts` row of each of `new` (by position; `None`: build it), and the rollup rows of
-/// all of `new` when every one is new to the store.
-#[derive(Default)]
-pub(crate) struct Ready {
-    pub rows: Vec<Option<Row>>,
-    pub rollups: Option<Vec<(&'static Table, Vec<Row>)>>,
-}
-
 /// Replace facts rows: `old` (as stored; absent for new interactions) by `new`, with their
 /// rollup contributions, inside the caller's transaction.
 pub(crate) async fn replace(
@@ -774,30 +750,10 @@ pub(crate) async fn replace(
     old: &HashMap<String, Facts>,
     new: &[Facts],
 ) -> Result<(), StoreError> {
-    replace_ready(conn, old, new, Ready::default()).await
-}
-
-/// [`replace`], with what `ready` holds used instead of being derived here.
-pub(crate) async fn replace_ready(
-    conn: &mut Conn<'_>,
-    old: &HashMap<String, Facts>,
-    new: &[Facts],
-    ready: Ready,
-) -> Result<(), StoreError> {
-    let Ready {
-        mut rows,
-        mut rollups,
-    } = ready;
-    if new.is_empty() {
-        return Ok(());
-    }
-    if rollups.is_some() && new.iter().any(|f| old.contains_key(&f.id)) {
-        rollups = None;
-    }
     let mut deltas = Deltas::default();
-    let mut changed: Vec<(&Facts, Option<Row>)> = Vec::with_capacity(new.len());
+    let mut changed: Vec<&Facts> = Vec::with_capacity(new.len());
     let mut updating = false;
-    for (n, f) in new.iter().enumerate() {
+    for f in new {
         match old.get(&f.id) {
             Some(o) if o == f => continue,
             Some(o) => {
@@ -806,10 +762,8 @@ pub(crate) async fn replace_ready(
             }
             None => {}
         }
-        if rollups.is_none() {
-            deltas.add(f, 1);
-        }
-        changed.push((f, rows.get_mut(n).and_then(Option::take)));
+        deltas.add(f, 1);
+        changed.push(f);
     }
     if changed.is_empty() {
         return Ok(());
@@ -819,14 +773,9 @@ pub(crate) async fn replace_ready(
     } else {
         OnConflict::Fail
     };
-    let facts_rows = changed
-        .into_iter()
-        .map(|(f, row)| row.unwrap_or_else(|| f.row()));
-    conn.insert(&WEB_FACTS, facts_rows, on).await?;
-    match rollups {
-        Some(r) => write_rollups(conn, r).await,
-        None => deltas.write(conn).await,
-    }
+    conn.insert(&WEB_FACTS, changed.iter().map(|f| f.row()), on)
+        .await?;
+    deltas.write(conn).await
 }
 
 /// Cases whose records were inserted or updated: give their stored interactions the case's

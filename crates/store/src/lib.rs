@@ -130,38 +130,6 @@ pub struct Batch {
     pub rejects: Vec<Reject>,
 }
 
-/// A [`Batch`] with the rows it would store already built: columns, canonical bodies,
-/// inspection JSON, finding rows, web facts and rollup rows — everything [`Store::write`]
-/// derives from the records alone, not from what is stored. Building is CPU work that needs no
-/// connection, so a pipeline does it on another thread and hands the writer ready rows
-/// ([`Store::write_built`]); which rows are used is still decided inside the transaction.
-pub struct BuiltBatch {
-    batch: Batch,
-    rows: write::Built,
-}
-
-impl BuiltBatch {
-    /// Build the rows of `batch` (its records' `body` strings move into the rows).
-    pub fn new(mut batch: Batch) -> BuiltBatch {
-        let rows = write::build(&mut batch);
-        BuiltBatch { batch, rows }
-    }
-
-    /// The batch (record bodies taken out).
-    pub fn batch(&self) -> &Batch {
-        &self.batch
-    }
-}
-
-impl std::fmt::Debug for BuiltBatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BuiltBatch")
-            .field("records", &self.batch.records.len())
-            .field("rejects", &self.batch.rejects.len())
-            .finish()
-    }
-}
-
 /// A record to insert or update, with its [`content_hash`] and, for an interaction, its
 /// inspection.
 #[derive(Debug, Clone)]
@@ -406,19 +374,7 @@ impl Store {
     /// stored only if it had none. A record that appears twice in a batch is written in order
     /// (the second occurrence is an update of the first when it differs).
     pub async fn write(&self, batch: &Batch) -> Result<WriteOutcome, StoreError> {
-        let prepared = write::prepare(batch, None);
-        match self {
-            Store::Sqlite(s) => s.write(prepared).await,
-            Store::Postgres(s) => s.write(prepared).await,
-        }
-    }
-
-    /// [`Store::write`] of a batch whose rows were built beforehand ([`BuiltBatch::new`], on
-    /// another thread): the same transaction and the same outcome, with less work while the
-    /// write holds the store.
-    pub async fn write_built(&self, built: BuiltBatch) -> Result<WriteOutcome, StoreError> {
-        let BuiltBatch { batch, rows } = built;
-        let prepared = write::prepare(&batch, Some(rows));
+        let prepared = write::prepare(batch);
         match self {
             Store::Sqlite(s) => s.write(prepared).await,
             Store::Postgres(s) => s.write(prepared).await,

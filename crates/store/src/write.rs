@@ -10,7 +10,7 @@ use zhijian_domain::Record;
 
 use crate::conn::Conn;
 use crate::facts::{self, Facts, InsFacts};
-use crate::model::{self, FINDINGS, INSPECTIONS, OnConflict, REJECTS, Row, Table, TzCache};
+use crate::model::{self, FINDINGS, INSPECTIONS, OnConflict, REJECTS, Row, TzCache};
 use crate::{Batch, Inspection, RecordKind, StoreError, Upsert, WriteOutcome, record_id};
 
 /// One record of a batch.
@@ -18,83 +18,6 @@ pub(crate) struct Item<'a> {
     kind: RecordKind,
     id: String,
     up: &'a Upsert,
-    /// Its position in the batch (and in [`Built::items`]).
-    idx: usize,
-}
-
-/// The rows a record of a batch contributes, as far as they follow from the record alone.
-#[derive(Default)]
-pub(crate) struct ItemRows {
-    /// The record's row (columns, hash, `updated_at`, body).
-    record: Option<Row>,
-    /// An interaction's inspection row and finding rows, for the inspection in the batch.
-    inspection: Option<Row>,
-    findings: Vec<Row>,
-    /// An interaction's facts with the inspection in the batch; the effective stage is still
-    /// its own (the case's stored stage is read by the write). And their `web_facts` row.
-    facts: Option<Facts>,
-    facts_row: Option<Row>,
-}
-
-/// A batch's rows, built before the write, off the writer's thread ([`crate::BuiltBatch`]):
-/// the write then only decides (by the stored hashes and stages) which of them to use.
-#[derive(Default)]
-pub(crate) struct Built {
-    pub now: i64,
-    items: Vec<ItemRows>,
-    /// Interactions in the batch (repeats included).
-    interactions: usize,
-    /// What all of them add to the rollups, were each new to the store with the facts built.
-    rollups: Option<Vec<(&'static Table, Vec<Row>)>>,
-}
-
-impl Built {
-    fn take(&mut self, idx: usize) -> Option<&mut ItemRows> {
-        self.items.get_mut(idx)
-    }
-}
-
-/// Build the rows of every record of `batch` (the records' bodies move into their rows).
-pub(crate) fn build(batch: &mut Batch) -> Built {
-    let now = now_ms();
-    let mut tz = TzCache::default();
-    let mut deltas = facts::Deltas::default();
-    let mut interactions = 0;
-    let items = batch
-        .records
-        .iter_mut()
-        .map(|up| {
-            let id = record_id(&up.record);
-            let body = up
-                .body
-                .take()
-                .unwrap_or_else(|| crate::canonical_json(&up.record));
-            let mut rows = ItemRows {
-                record: Some(record_row_of(&up.record, &id, &up.hash, body, now, &mut tz)),
-                ..ItemRows::default()
-            };
-            if let Record::Interaction(i) = &up.record {
-                let ins = up.inspection.as_ref();
-                if let Some(ins) = ins {
-                    let d = model::denorm(i, &mut tz);
-                    rows.inspection = Some(model::inspection_row(&id, ins, d.started_at));
-                    rows.findings = model::finding_rows(&id, ins, &d, &i.segments);
-                }
-                let f = Facts::of(i, ins, None, &mut tz);
-                deltas.add(&f, 1);
-                rows.facts_row = Some(f.row());
-                rows.facts = Some(f);
-                interactions += 1;
-            }
-            rows
-        })
-        .collect();
-    Built {
-        now,
-        items,
-        interactions,
-        rollups: Some(deltas.rollup_rows()),
-    }
 }
 
 /// A batch grouped for writing (cheap: no serialisation happens here).
@@ -104,8 +27,6 @@ pub(crate) struct Prepared<'a> {
     rounds: Vec<Vec<Item<'a>>>,
     batch: &'a Batch,
     now: i64,
-    /// The batch's rows when they were built beforehand.
-    built: Option<Built>,
 }
 
 impl Prepared<'_> {
@@ -129,10 +50,10 @@ pub(crate) fn now_ms() -> i64 {
     model::ms(Timestamp::now())
 }
 
-pub(crate) fn prepare(batch: &Batch, built: Option<Built>) -> Prepared<'_> {
+pub(crate) fn prepare(batch: &Batch) -> Prepared<'_> {
     let mut rounds: Vec<Vec<Item>> = vec![Vec::with_capacity(batch.records.len())];
     let mut seen: HashMap<(RecordKind, String), usize> = HashMap::new();
-    for (idx, up) in batch.records.iter().enumerate() {
+    for up in &batch.records {
         let kind = RecordKind::of(&up.record);
         let id = record_id(&up.record);
         let round = match seen.get_mut(&(kind, id.clone())) {
@@ -148,44 +69,26 @@ pub(crate) fn prepare(batch: &Batch, built: Option<Built>) -> Prepared<'_> {
         if rounds.len() <= round {
             rounds.push(Vec::new());
         }
-        rounds[round].push(Item { kind, id, up, idx });
+        rounds[round].push(Item { kind, id, up });
     }
     Prepared {
         rounds,
         batch,
-        now: built.as_ref().map_or_else(now_ms, |b| b.now),
-        built,
+        now: now_ms(),
     }
 }
 
-/// The row of a record: its columns, hash and canonical JSON (built beforehand, or now).
-fn record_row(item: &Item, now: i64, tz: &mut TzCache, built: &mut Option<Built>) -> Row {
-    if let Some(row) = built
-        .as_mut()
-        .and_then(|b| b.take(item.idx))
-        .and_then(|r| r.record.take())
-    {
-        return row;
-    }
+/// The row of a record: its columns, hash and canonical JSON.
+fn record_row(item: &Item, now: i64, tz: &mut TzCache) -> Row {
     let up = item.up;
     let body = match &up.body {
         Some(b) => b.clone(),
         None => crate::canonical_json(&up.record),
     };
-    record_row_of(&up.record, &item.id, &up.hash, body, now, tz)
-}
-
-fn record_row_of(
-    record: &Record,
-    id: &str,
-    hash: &str,
-    body: String,
-    now: i64,
-    tz: &mut TzCache,
-) -> Row {
-    match record {
+    let hash = up.hash.as_str();
+    match &up.record {
         Record::Interaction(i) => model::interaction_row(i, hash, body, now, tz),
-        Record::Flag(f) => model::flag_row(id.to_string(), f, hash, body, now),
+        Record::Flag(f) => model::flag_row(item.id.clone(), f, hash, body, now),
         Record::Client(c) => model::client_row(c, hash, body, now),
         Record::Agent(a) => model::agent_row(a, hash, body, now),
         Record::Case(c) => model::case_row(c, hash, body, now),
@@ -200,21 +103,16 @@ pub(crate) async fn write(
     prepared: Prepared<'_>,
 ) -> Result<WriteOutcome, StoreError> {
     let mut out = WriteOutcome::default();
-    let Prepared {
-        rounds,
-        batch,
-        now,
-        mut built,
-    } = prepared;
-    for round in &rounds {
+    let now = prepared.now;
+    for round in &prepared.rounds {
         for kind in RecordKind::ALL {
             let items: Vec<&Item> = round.iter().filter(|i| i.kind == kind).collect();
             if !items.is_empty() {
-                write_kind(conn, kind, &items, now, &mut out, &mut built).await?;
+                write_kind(conn, kind, &items, now, &mut out).await?;
             }
         }
     }
-    let rejects = &batch.rejects;
+    let rejects = &prepared.batch.rejects;
     if !rejects.is_empty() {
         let rows = rejects.iter().map(|r| model::reject_row(r, now));
         out.rejects = conn.insert(&REJECTS, rows, OnConflict::Ignore).await?;
@@ -228,7 +126,6 @@ async fn write_kind(
     items: &[&Item<'_>],
     now: i64,
     out: &mut WriteOutcome,
-    built: &mut Option<Built>,
 ) -> Result<(), StoreError> {
     let table = kind.table();
     let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
@@ -273,9 +170,7 @@ async fn write_kind(
             write.iter().partition(|i| inserted.contains(i.id.as_str()));
         for (items, on) in [(new, OnConflict::Fail), (old, OnConflict::Update)] {
             if !items.is_empty() {
-                let rows = items
-                    .into_iter()
-                    .map(|i| record_row(i, now, &mut tz, built));
+                let rows = items.into_iter().map(|i| record_row(i, now, &mut tz));
                 conn.insert(table, rows, on).await?;
             }
         }
@@ -333,34 +228,24 @@ async fn write_kind(
             .await?;
     }
     if !inspect.is_empty() {
-        // The inspection and finding rows of what gets an inspection (built beforehand, or now).
+        // (id, inspection, interaction) of what gets an inspection.
+        let inspections: Vec<(&str, &Inspection, &zhijian_domain::Interaction)> = inspect
+            .iter()
+            .filter_map(|i| match (&i.up.record, &i.up.inspection) {
+                (Record::Interaction(r), Some(ins)) => Some((i.id.as_str(), ins, &**r)),
+                _ => None,
+            })
+            .collect();
+        let rows = inspections
+            .iter()
+            .map(|(id, ins, i)| model::inspection_row(id, ins, model::ms(i.started_at)));
+        conn.insert(&INSPECTIONS, rows, OnConflict::Fail).await?;
         let mut tz = TzCache::default();
-        let mut rows: Vec<(Row, Vec<Row>)> = Vec::with_capacity(inspect.len());
-        for item in &inspect {
-            let pre = built.as_mut().and_then(|b| b.take(item.idx));
-            if let Some(r) = pre
-                && let Some(ins_row) = r.inspection.take()
-            {
-                rows.push((ins_row, std::mem::take(&mut r.findings)));
-                continue;
-            }
-            if let (Record::Interaction(i), Some(ins)) = (&item.up.record, &item.up.inspection) {
-                let d = model::denorm(i, &mut tz);
-                rows.push((
-                    model::inspection_row(&item.id, ins, d.started_at),
-                    model::finding_rows(&item.id, ins, &d, &i.segments),
-                ));
-            }
-        }
-        let (ins_rows, finding_rows): (Vec<Row>, Vec<Vec<Row>>) = rows.into_iter().unzip();
-        conn.insert(&INSPECTIONS, ins_rows.into_iter(), OnConflict::Fail)
-            .await?;
-        conn.insert(
-            &FINDINGS,
-            finding_rows.into_iter().flatten(),
-            OnConflict::Fail,
-        )
-        .await?;
+        let rows = inspections.iter().flat_map(|(id, ins, i)| {
+            let d = model::denorm(i, &mut tz);
+            model::finding_rows(id, ins, &d, &i.segments)
+        });
+        conn.insert(&FINDINGS, rows, OnConflict::Fail).await?;
     }
     if touched.is_empty() {
         return Ok(());
@@ -383,59 +268,22 @@ async fn write_kind(
     case_ids.dedup();
     let stages = facts::case_stages(conn, &case_ids).await?;
     let mut tz = TzCache::default();
-    // Whether every facts row is the one built with the batch (then so are the rollup rows,
-    // when they cover exactly these interactions, all new: `replace_ready` checks the rest).
-    let mut as_built = built
-        .as_ref()
-        .is_some_and(|b| b.interactions == touched.len());
-    let mut new: Vec<Facts> = Vec::with_capacity(touched.len());
-    let mut rows: Vec<Option<Row>> = Vec::with_capacity(touched.len());
-    for i in &touched {
-        let Record::Interaction(r) = &i.up.record else {
-            continue;
-        };
-        let inspected = inspected.contains(i.id.as_str());
-        let stage = stages.get(&r.case_id).and_then(|s| s.as_deref());
-        let pre = built.as_mut().and_then(|b| b.take(i.idx));
-        let (pre_facts, pre_row) = match pre {
-            Some(p) => (p.facts.take(), p.facts_row.take()),
-            None => (None, None),
-        };
-        match pre_facts {
-            // Built with the batch's inspection and the interaction's own stage.
-            Some(mut f) => {
-                let mut same = true;
-                if !inspected && f.inspection.is_some() {
-                    f.inspection = None;
-                    same = false;
-                }
-                let s = facts::effective_stage(stage, f.own_stage.as_deref());
-                if s != f.stage {
-                    f.stage = s;
-                    same = false;
-                }
-                as_built &= same;
-                rows.push(if same { pre_row } else { None });
-                new.push(f);
-            }
-            None => {
-                as_built = false;
-                let ins = if inspected {
+    let new: Vec<Facts> = touched
+        .iter()
+        .filter_map(|i| match &i.up.record {
+            Record::Interaction(r) => {
+                let ins = if inspected.contains(i.id.as_str()) {
                     i.up.inspection.as_ref()
                 } else {
                     None
                 };
-                rows.push(None);
-                new.push(Facts::of(r, ins, stage, &mut tz));
+                let stage = stages.get(&r.case_id).and_then(|s| s.as_deref());
+                Some(Facts::of(r, ins, stage, &mut tz))
             }
-        }
-    }
-    let rollups = if as_built {
-        built.as_mut().and_then(|b| b.rollups.take())
-    } else {
-        None
-    };
-    facts::replace_ready(conn, &old, &new, facts::Ready { rows, rollups }).await
+            _ => None,
+        })
+        .collect();
+    facts::replace(conn, &old, &new).await
 }
 
 /// Replace inspections of stored interactions (re-inspection), inside the caller's transaction.

@@ -10,8 +10,8 @@ use zhijian_domain::{
     Category, Finding, InspectionResult, Interaction, Level, Record, Timestamp, parse_record,
 };
 use zhijian_store::{
-    Batch, BuiltBatch, Inspection, RecordKind, Reject, ScanFilter, Store, Upsert, WriteOutcome,
-    content_hash, record_id, testing,
+    Batch, Inspection, RecordKind, Reject, ScanFilter, Store, Upsert, WriteOutcome, content_hash,
+    record_id, testing,
 };
 
 const PG_ENV: &str = testing::DATABASE_URL_ENV;
@@ -910,34 +910,6 @@ async fn repeated_record_in_one_batch(db: &mut TestDb) {
     assert!(page[0].1.is_some());
     let s = db.store.stats().await.unwrap();
     assert_eq!((s.history_versions, s.inspected), (1, 1));
-
-    // The same through `write_built` (rows built beforehand), for another id.
-    let w1 = call("R2", "2026-01-11T10:00:00+08:00", "C1", ("P1", None));
-    let mut w2 = interaction(&w1).clone();
-    w2.agent_id = "A9".into();
-    let out = db
-        .store
-        .write_built(BuiltBatch::new(batch(vec![
-            up(w1.clone(), None),
-            up(w1.clone(), None),
-            up(
-                Record::Interaction(Box::new(w2.clone())),
-                Some(inspection("R2", "p@1", vec![])),
-            ),
-        ])))
-        .await
-        .unwrap();
-    assert_eq!(out, outcome(1, 1, 1, 0));
-    let page = db
-        .store
-        .scan_interactions(&ScanFilter::default(), Some("R1"), 10)
-        .await
-        .unwrap();
-    assert_eq!(page.len(), 1);
-    assert_eq!(page[0].0, w2);
-    assert!(page[0].1.is_some());
-    let s = db.store.stats().await.unwrap();
-    assert_eq!((s.history_versions, s.inspected), (2, 2));
 }
 
 async fn large_batch_spans_chunks(db: &mut TestDb) {
@@ -1162,8 +1134,6 @@ mod oracle {
     pub struct World {
         pub records: BTreeMap<(String, String), Record>,
         pub inspections: HashMap<String, Inspection>,
-        /// Batches written so far (every other one goes through `write_built`).
-        pub writes: usize,
     }
 
     pub fn key(r: &Record) -> (String, String) {
@@ -1992,9 +1962,7 @@ fn web_interaction(n: usize) -> (Record, Option<Inspection>) {
     (r, Some(ins))
 }
 
-/// Write records (and inspections) to the store and the oracle alike: every other batch
-/// through `write_built` (rows built beforehand, as the ingest writes), so the oracle checks
-/// both write paths.
+/// Write records (and inspections) to the store and the oracle alike.
 async fn web_write(db: &TestDb, world: &mut World, items: Vec<(Record, Option<Inspection>)>) {
     let b = batch(
         items
@@ -2002,12 +1970,7 @@ async fn web_write(db: &TestDb, world: &mut World, items: Vec<(Record, Option<In
             .map(|(r, i)| up(r.clone(), i.clone()))
             .collect(),
     );
-    if world.writes % 2 == 1 {
-        db.store.write_built(BuiltBatch::new(b)).await.unwrap();
-    } else {
-        db.store.write(&b).await.unwrap();
-    }
-    world.writes += 1;
+    db.store.write(&b).await.unwrap();
     world.write(&items);
 }
 
