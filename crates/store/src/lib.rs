@@ -15,6 +15,7 @@ mod model;
 pub mod postgres;
 mod q;
 pub mod sqlite;
+mod sqlite_raw;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod web;
@@ -255,6 +256,13 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// SQLite refused a statement the store ran through its C API (bulk inserts).
+    #[error("store query failed ({context}): {message} (SQLite code {code})")]
+    Sqlite {
+        context: &'static str,
+        code: i32,
+        message: String,
+    },
     /// A stored body could not be read back.
     #[error("stored {what} is corrupt: {reason}")]
     Corrupt { what: String, reason: String },
@@ -274,7 +282,7 @@ impl StoreError {
             StoreError::BadUrl { .. } => "store.bad_url",
             StoreError::Connect { .. } => "store.connect",
             StoreError::Migrate(_) => "store.migrate",
-            StoreError::Query { .. } => "store.query",
+            StoreError::Query { .. } | StoreError::Sqlite { .. } => "store.query",
             StoreError::Corrupt { .. } => "store.corrupt",
             StoreError::UnknownInteraction(_) => "store.unknown_interaction",
             StoreError::BadCursor(_) => "store.bad_cursor",

@@ -11,22 +11,15 @@ use std::time::Duration;
 use jiff::Timestamp;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Arguments, AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::conn::{Conn, ScanRow, ScanTuple};
 use crate::facts;
-use crate::model::{self, Denorm, DenormRow, OnConflict, Row, Table, Val, ms};
+use crate::model::{self, Denorm, DenormRow, OnConflict, Row, Table, ms};
 use crate::write::{self, Prepared};
 use crate::{Inspection, RecordKind, ScanFilter, StoreError, WriteOutcome, query_err};
-
-/// SQLite's limit on bound parameters per statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
-const MAX_PARAMS: usize = 32_766;
-/// Rows per multi-row INSERT: large enough to amortise the statement, small enough that the
-/// statement for a full chunk stays one cached prepared statement of reasonable size.
-const MAX_ROWS: usize = 256;
 
 /// 16 KiB pages: a call's body (≈ 4 kB of JSON) fits in its row instead of spilling into a
 /// mostly empty overflow page (4 KiB pages waste ≈ 18 % and write ≈ 15 % slower).
@@ -138,6 +131,7 @@ impl SqliteStore {
         opts: SqliteConnectOptions,
         memory: bool,
     ) -> Result<SqliteStore, StoreError> {
+        crate::sqlite_raw::memstatus_off();
         let target = opts.get_filename().display().to_string();
         let connect_err = |reason: String| StoreError::Connect {
             target: target.clone(),
@@ -447,37 +441,24 @@ pub(crate) async fn copy_history(
     Ok(())
 }
 
-fn bind(args: &mut SqliteArguments, v: Val) -> Result<(), sqlx::error::BoxDynError> {
-    match v {
-        Val::Null => args.add(None::<i64>),
-        Val::Text(s) => args.add(s),
-        Val::Int(i) => args.add(i),
-        Val::Real(f) => args.add(f),
-        Val::Bool(x) => args.add(x),
-    }
-}
-
-/// The text of a multi-row insert of `rows` rows into `t`, built once per process for each
-/// (table, conflict handling, row count): binding a chunk is then only its values.
-fn insert_sql(t: &Table, on: OnConflict, rows: usize) -> Arc<str> {
-    type Key = (&'static str, u8, usize);
+/// The text of a single-row insert into `t`, built once per process for each (table, conflict
+/// handling).
+fn insert_sql(t: &Table, on: OnConflict) -> Arc<str> {
+    type Key = (&'static str, u8);
     static CACHE: OnceLock<std::sync::Mutex<HashMap<Key, Arc<str>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    let key = (t.name, on as u8, rows);
+    let key = (t.name, on as u8);
     if let Some(sql) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return sql.clone();
     }
     let mut head = model::insert_head(t);
     if on == OnConflict::Fail {
-        // `OR FAIL` (the whole transaction is rolled back on any error anyway): a statement
-        // that cannot abort half way needs no statement journal, which would otherwise copy
-        // every existing page the statement modifies (16 KiB each) before changing it.
+        // `OR FAIL`: the whole transaction is rolled back on any error anyway.
         head = head.replacen("INSERT INTO", "INSERT OR FAIL INTO", 1);
     }
-    let row = format!("({})", vec!["?"; t.cols.len()].join(", "));
     let sql: Arc<str> = format!(
-        "{head}VALUES {}{}",
-        vec![row.as_str(); rows].join(", "),
+        "{head}VALUES ({}){}",
+        vec!["?"; t.cols.len()].join(", "),
         model::conflict_clause(t, on)
     )
     .into();
@@ -488,38 +469,8 @@ fn insert_sql(t: &Table, on: OnConflict, rows: usize) -> Arc<str> {
     sql
 }
 
-/// Cuts rows into statements of a power-of-two number of rows: full chunks of `per`, then
-/// the remainder as 128 + 64 + … rows, so a table needs at most a handful of distinct
-/// (cached) statements whatever the batch size.
-struct Chunker<I> {
-    rows: I,
-    per: usize,
-    tail: Vec<Row>,
-}
-
-impl<I: Iterator<Item = Row>> Chunker<I> {
-    fn next_chunk(&mut self) -> Option<Vec<Row>> {
-        if self.tail.is_empty() {
-            let chunk: Vec<Row> = self.rows.by_ref().take(self.per).collect();
-            if chunk.is_empty() || chunk.len() == self.per {
-                return (!chunk.is_empty()).then_some(chunk);
-            }
-            self.tail = chunk;
-        }
-        let n = prev_power_of_two(self.tail.len());
-        let rest = self.tail.split_off(n);
-        Some(std::mem::replace(&mut self.tail, rest))
-    }
-}
-
-fn prev_power_of_two(n: usize) -> usize {
-    if n == 0 {
-        0
-    } else {
-        1 << (usize::BITS - 1 - n.leading_zeros())
-    }
-}
-
+/// Insert rows one by one through one prepared single-row statement (a multi-row statement
+/// saves nothing once binding is free, and would need a statement journal for upserts).
 pub(crate) async fn insert<I>(
     c: &mut SqliteConnection,
     t: &Table,
@@ -529,36 +480,16 @@ pub(crate) async fn insert<I>(
 where
     I: Iterator<Item = Row> + Send,
 {
-    let per = prev_power_of_two((MAX_PARAMS / t.cols.len()).clamp(1, MAX_ROWS));
-    let cols = t.cols.len();
-    let build = |chunk: Vec<Row>| -> Result<(Arc<str>, SqliteArguments), StoreError> {
-        let sql = insert_sql(t, on, chunk.len());
-        let mut args = SqliteArguments::default();
-        args.reserve(chunk.len() * cols, 0);
-        for v in chunk.into_iter().flatten() {
-            bind(&mut args, v).map_err(|e| query_err("insert")(sqlx::Error::Encode(e)))?;
-        }
-        Ok((sql, args))
-    };
-    let mut chunks = Chunker {
-        rows,
-        per,
-        tail: Vec::new(),
-    };
-    let mut next = chunks.next_chunk().map(build).transpose()?;
-    let mut affected = 0;
-    while let Some((sql, args)) = next {
-        // The first poll hands the statement to SQLite's worker thread; the next chunk is
-        // serialised and bound here meanwhile.
-        let (done, following) = tokio::join!(
-            biased;
-            sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut *c),
-            async { chunks.next_chunk().map(build).transpose() }
-        );
-        affected += done.map_err(query_err("insert"))?.rows_affected();
-        next = following?;
-    }
-    Ok(affected)
+    let sql = insert_sql(t, on);
+    // sqlx's worker makes no call on the connection while the handle is locked; the rows are
+    // bound and stepped here, on this thread (see `sqlite_raw`).
+    let mut locked = c.lock_handle().await.map_err(query_err("insert"))?;
+    let db = locked.as_raw_handle();
+    crate::sqlite_raw::insert_rows(db, &sql, rows).map_err(|e| StoreError::Sqlite {
+        context: "insert",
+        code: e.code,
+        message: e.message,
+    })
 }
 
 pub(crate) async fn delete_in(
