@@ -72,10 +72,10 @@ pub(crate) struct Call<'a> {
 
 type Span = (usize, usize);
 
-/// Characters that may stand between an adjacent negator and the words it negates (不会去 …).
 /// How far before an exception phrase a negator cancels it (characters).
 const UNLESS_NEGATION_WINDOW: u32 = 2;
 
+/// Characters that may stand between an adjacent negator and the words it negates (不会去 …).
 const BRIDGE: &[char] = &[
     '会', '要', '再', '去', '能', '敢', '用', '得', '把', '跟', '给', '向', '对', '和', '让', '打',
 ];
@@ -193,30 +193,21 @@ impl<'a> Call<'a> {
     /// For a negation-aware rule an exception negated right before it does not count: "不用走
     /// 审批" is no hedge like "要走审批". (Only a negator within two characters: in unpunctuated
     /// ASR text the rule's own window would reach into the previous sentence.)
-    fn excepted(
-        &self,
-        s: &Seg,
-        unless: Option<ListId>,
-        scope: UnlessScope,
-        negation: bool,
-        start: usize,
-        end: usize,
-    ) -> bool {
-        let Some(u) = unless else { return false };
-        let (cs, ce) = match scope {
+    fn excepted(&self, r: &Rule, s: &Seg, start: usize, end: usize) -> bool {
+        let Some(u) = r.unless else { return false };
+        let (cs, ce) = match r.unless_scope {
             UnlessScope::Clause => self.clause(s, start, end),
             UnlessScope::Segment => (s.lo, s.hi),
         };
         self.list_hits(s, u).any(|h| {
             h.start as usize >= cs
                 && h.end as usize <= ce
-                && !(negation && self.negated_within(s, h.start as usize, UNLESS_NEGATION_WINDOW))
+                && !(r.negation && self.negated_within(s, h.start as usize, UNLESS_NEGATION_WINDOW))
         })
     }
 
     fn keep(&self, r: &Rule, s: &Seg, start: usize, end: usize) -> bool {
-        !(self.excepted(s, r.unless, r.unless_scope, r.negation, start, end)
-            || (r.negation && self.negated(s, start)))
+        !(self.excepted(r, s, start, end) || (r.negation && self.negated(s, start)))
     }
 
     /// Entities of `kinds` in segment `s`, detected once per segment and kind and cached.
