@@ -419,6 +419,18 @@ fn parse_typed<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, RecordEr
                 message: format!("the line ends inside its JSON (truncated?): {message}"),
             };
         }
+        // A line that is not a JSON object at all ("not json", a CSV row in a .jsonl file):
+        // serde's "expected ident" says nothing to a user.
+        if inner.classify() == serde_json::error::Category::Syntax
+            && !line.trim_start().starts_with('{')
+        {
+            return RecordError {
+                field: String::new(),
+                message: format!(
+                    "the line is not a JSON object (interchange v1 lines start with `{{`): {message}"
+                ),
+            };
+        }
         // A missing field is reported at the parent path; name the field instead.
         let field = if path == "." {
             missing_field(&message).unwrap_or_default()
@@ -495,6 +507,7 @@ mod tests {
         assert_eq!(e.field, "kind");
         let e = parse_record("not json").unwrap_err();
         assert!(e.field.is_empty());
+        assert!(e.to_string().contains("not a JSON object"), "{e}");
         // A truncated line says so, without a made-up field.
         let e = parse_record(r#"{"id":"a","kind":"call","case_id":"c","agent_id":"g","client":"x","segments":[{"speaker":"agent","te"#).unwrap_err();
         assert!(e.field.is_empty(), "{e:?}");
